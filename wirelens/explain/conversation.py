@@ -1,0 +1,341 @@
+"""Following TCP conversations segment by segment: who is client, what each segment is for.
+
+``ConversationTracker.feed`` takes segments in capture order and returns, for each, its
+``SegmentStory``: the conversation it belongs to, its direction, relative numbers, its
+role in the exchange (handshake step, data, close step ...), and both endpoints' TCP
+states before and after it, from the one transition table in ``tcp_state``. ``summaries``
+then tells each conversation's story as a whole. Memory is per open conversation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from wirelens.explain.segment import Segment
+from wirelens.explain.tcp_state import Event, State, classify, step
+
+MOD = 1 << 32
+Address = tuple[str, int]
+
+
+def seq_after(a: int, b: int) -> bool:
+    """Whether sequence number a comes after b, modulo 2**32 (RFC 9293 serial arithmetic)."""
+    return 0 < (a - b) % MOD < (1 << 31)
+
+
+def addr_text(address: Address) -> str:
+    host, port = address
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+@dataclass
+class _Side:
+    """What we know of one endpoint, from the segments it sent and received."""
+
+    address: Address
+    state: State
+    base: int | None = None  # ISN, or the first sequence number seen when the SYN was not
+    isn_seen: bool = False
+    next_seq: int | None = None  # one past the highest sequence number sent
+    fin_seq: int | None = None
+    fin_acked: bool = False
+    syn_acked: bool = False
+    bytes_sent: int = 0
+    packets: int = 0
+
+
+@dataclass
+class _Conversation:
+    number: int
+    client: _Side
+    server: _Side
+    client_guessed: bool
+    packets: list[int] = field(default_factory=list)
+    first_ns: int = 0
+    last_ns: int = 0
+    saw_syn: bool = False
+    saw_syn_ack: bool = False
+    saw_handshake_ack: bool = False
+    refused: bool = False
+    reset_by: str = ""
+    fins: list[str] = field(default_factory=list)  # "client"/"server" in the order they closed
+    fin_acked_alone: bool = False  # the first FIN got an ACK of its own (a four-segment close)
+    fin_rode_on_ack: bool = False
+    simultaneous: bool = False
+    half_close: bool = False
+    history: str = ""
+
+    def side(self, name: str) -> _Side:
+        return self.client if name == "client" else self.server
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentStory:
+    index: int
+    conversation: int
+    sender: str  # "client" or "server"
+    receiver: str
+    rel_seq: int
+    rel_ack: int | None  # None when the ACK flag is off or the peer's numbers are unknown
+    role: str  # "handshake-1", "data", "close-2+3" ... (see ROLES)
+    states_before: tuple[State, State]  # (client, server)
+    states_after: tuple[State, State]
+    events: tuple[Event, Event]  # (sender's, receiver's)
+    unexpected: tuple[str, ...]  # the sides whose table did not expect this segment
+    sender_isn: int | None
+    receiver_isn: int | None
+    acked: str  # what the ack newly acknowledges: "syn", "fin", "data", "" (nothing new)
+    fin_seq: int | None  # the receiver's FIN sequence number when ``acked`` is "fin"
+    retransmission: bool
+
+
+ROLES = (
+    "handshake-1", "handshake-2", "handshake-3", "data", "ack", "close-1", "data+close-1",
+    "close-2", "close-2+3", "close-3", "close-4", "close-simultaneous", "close-ack", "reset",
+)
+
+HANDSHAKE = ("complete", "refused", "unanswered", "partial", "none")
+CLOSE = ("four-segment", "three-segment", "simultaneous", "reset", "half-open", "none")
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationSummary:
+    number: int
+    client: str
+    server: str
+    client_guessed: bool  # no SYN seen: the client is the side with the higher port
+    handshake: str  # one of HANDSHAKE
+    close: str  # one of CLOSE
+    half_close: bool
+    closed_first: str  # "client", "server" or ""
+    packets: tuple[int, ...]
+    bytes_c2s: int
+    bytes_s2c: int
+    first_ns: int
+    last_ns: int
+    final_states: tuple[State, State]
+    history: str  # Zeek-style letters, upper case from the client
+
+
+class ConversationTracker:
+    def __init__(self, *, server_listening: bool = True) -> None:
+        self._by_key: dict[tuple[Address, Address], _Conversation] = {}
+        self._all: list[_Conversation] = []
+        self._server_listening = server_listening
+
+    def _conversation(self, seg: Segment) -> tuple[_Conversation, str]:
+        key = (seg.source, seg.destination)
+        conv = self._by_key.get(key)
+        if conv is None:
+            conv = self._by_key.get((seg.destination, seg.source))
+        if conv is not None and not (seg.syn and not seg.has_ack and _finished(conv)):
+            sender = "client" if conv.client.address == seg.source else "server"
+            return conv, sender
+        # A new conversation: the first SYN names the client; otherwise guess by port.
+        if seg.syn and not seg.has_ack:
+            client, server, guessed = seg.source, seg.destination, False
+        elif seg.syn:  # a SYN-ACK comes from the server
+            client, server, guessed = seg.destination, seg.source, False
+        else:
+            high_src = seg.sport > seg.dport
+            client = seg.source if high_src else seg.destination
+            server = seg.destination if high_src else seg.source
+            guessed = True
+        mid_stream = not seg.syn
+        conv = _Conversation(
+            number=len(self._all) + 1,
+            client=_Side(client, State.ESTABLISHED if mid_stream else State.CLOSED),
+            server=_Side(
+                server,
+                State.ESTABLISHED if mid_stream
+                else (State.LISTEN if self._server_listening else State.CLOSED),
+            ),
+            client_guessed=guessed,
+            first_ns=seg.ts_ns,
+        )
+        self._by_key[(client, server)] = conv
+        self._all.append(conv)
+        return conv, "client" if client == seg.source else "server"
+
+    def feed(self, seg: Segment) -> SegmentStory:
+        conv, sender_name = self._conversation(seg)
+        receiver_name = "server" if sender_name == "client" else "client"
+        snd, rcv = conv.side(sender_name), conv.side(receiver_name)
+        before = (conv.client.state, conv.server.state)
+
+        if seg.syn:
+            snd.base, snd.isn_seen = seg.seq, True
+        elif snd.base is None:
+            snd.base = seg.seq
+        end_seq = (seg.seq + seg.seq_len) % MOD
+        retransmission = (
+            seg.seq_len > 0 and not seg.syn and snd.next_seq is not None
+            and not seq_after(end_seq, snd.next_seq)
+        )
+        if snd.next_seq is None or seq_after(end_seq, snd.next_seq):
+            snd.next_seq = end_seq
+
+        acked = ""
+        if seg.has_ack and not seg.rst:
+            if rcv.isn_seen and not rcv.syn_acked and rcv.base is not None \
+                    and seg.ack == (rcv.base + 1) % MOD:
+                rcv.syn_acked, acked = True, "syn"
+            elif rcv.fin_seq is not None and not rcv.fin_acked \
+                    and seg.ack == (rcv.fin_seq + 1) % MOD:
+                rcv.fin_acked, acked = True, "fin"
+            elif seg.payload_len == 0 and not seg.fin and not seg.syn:
+                acked = "data"
+        sent_event, received_event = classify(
+            syn=seg.syn, ack=seg.has_ack, fin=seg.fin, rst=seg.rst,
+            acks_receivers_syn=acked == "syn", acks_receivers_fin=acked == "fin",
+        )
+        role = self._role(conv, seg, sender_name, acked, retransmission)
+        if seg.fin and snd.fin_seq is None:
+            snd.fin_seq = (seg.seq + seg.payload_len) % MOD
+        if seg.payload_len and rcv.fin_seq is not None and not retransmission:
+            conv.half_close = True
+        snd.state, sent_ok = step(snd.state, sent_event)
+        rcv.state, received_ok = step(rcv.state, received_event)
+        unexpected = tuple(
+            name for name, ok in ((sender_name, sent_ok), (receiver_name, received_ok)) if not ok
+        )
+        if not retransmission:
+            snd.bytes_sent += seg.payload_len
+        snd.packets += 1
+        conv.packets.append(seg.index)
+        conv.last_ns = seg.ts_ns
+        _add_history(conv, sender_name, seg)
+
+        rel_ack = None
+        if seg.has_ack and rcv.base is not None:
+            rel_ack = (seg.ack - rcv.base) % MOD
+        return SegmentStory(
+            index=seg.index,
+            conversation=conv.number,
+            sender=sender_name,
+            receiver=receiver_name,
+            rel_seq=(seg.seq - (snd.base or 0)) % MOD,
+            rel_ack=rel_ack,
+            role=role,
+            states_before=before,
+            states_after=(conv.client.state, conv.server.state),
+            events=(sent_event, received_event),
+            unexpected=unexpected,
+            sender_isn=snd.base if snd.isn_seen else None,
+            receiver_isn=rcv.base if rcv.isn_seen else None,
+            acked=acked,
+            fin_seq=rcv.fin_seq if acked == "fin" else None,
+            retransmission=retransmission,
+        )
+
+    @staticmethod
+    def _role(conv: _Conversation, seg: Segment, sender: str, acked: str, again: bool) -> str:
+        if seg.rst:
+            if not conv.saw_syn_ack and conv.saw_syn:
+                conv.refused = True
+            conv.reset_by = conv.reset_by or sender
+            return "reset"
+        if seg.syn:
+            if seg.has_ack:
+                conv.saw_syn_ack = True
+                return "handshake-2"
+            conv.saw_syn = True
+            return "handshake-1"
+        if (
+            acked == "syn" and sender == "client" and conv.saw_syn_ack
+            and not conv.saw_handshake_ack
+        ):
+            conv.saw_handshake_ack = True
+            return "handshake-3" if seg.payload_len == 0 else "data"
+        if seg.fin and sender not in conv.fins:
+            conv.fins.append(sender)
+            if len(conv.fins) == 1:
+                return "data+close-1" if seg.payload_len else "close-1"
+            if acked != "fin" and not conv.fin_acked_alone:
+                conv.simultaneous = True
+                return "close-simultaneous"
+            if conv.fin_acked_alone:
+                return "close-3"
+            conv.fin_rode_on_ack = True
+            return "close-2+3"
+        if acked == "fin":
+            if conv.simultaneous:
+                return "close-ack"
+            if len(conv.fins) == 1:
+                conv.fin_acked_alone = True
+                return "close-2"
+            return "close-4"
+        if seg.payload_len and not again:
+            return "data"
+        return "data" if seg.payload_len else "ack"
+
+    def all_closed(self) -> bool:
+        """Every conversation seen so far has finished: both FINs acknowledged, or a reset."""
+        return bool(self._all) and all(_finished(c) or c.reset_by for c in self._all)
+
+    def summaries(self) -> list[ConversationSummary]:
+        return [_summary(c) for c in self._all]
+
+
+def _finished(conv: _Conversation) -> bool:
+    return conv.client.state in (State.CLOSED, State.TIME_WAIT) and conv.server.state in (
+        State.CLOSED, State.TIME_WAIT, State.LISTEN)
+
+
+def _add_history(conv: _Conversation, sender: str, seg: Segment) -> None:
+    """Zeek's history letters (S SYN, H SYN-ACK, A ACK, D data, F FIN, R RST), once each way."""
+    letters = []
+    if seg.syn:
+        letters.append("H" if seg.has_ack else "S")
+    elif seg.has_ack and not seg.payload_len and not seg.fin and not seg.rst:
+        letters.append("A")
+    if seg.payload_len:
+        letters.append("D")
+    if seg.fin:
+        letters.append("F")
+    if seg.rst:
+        letters.append("R")
+    for letter in letters:
+        mark = letter if sender == "client" else letter.lower()
+        if mark not in conv.history:
+            conv.history += mark
+
+
+def _summary(conv: _Conversation) -> ConversationSummary:
+    if conv.refused:
+        handshake = "refused"
+    elif conv.saw_syn and conv.saw_syn_ack and conv.saw_handshake_ack:
+        handshake = "complete"
+    elif conv.saw_syn and not conv.saw_syn_ack:
+        handshake = "unanswered"
+    elif conv.saw_syn or conv.saw_syn_ack:
+        handshake = "partial"
+    else:
+        handshake = "none"
+    if conv.reset_by and not conv.refused:
+        close = "reset"
+    elif conv.simultaneous and len(conv.fins) == 2:
+        close = "simultaneous"
+    elif len(conv.fins) == 2:
+        close = "three-segment" if conv.fin_rode_on_ack else "four-segment"
+    elif len(conv.fins) == 1:
+        close = "half-open"
+    else:
+        close = "none"
+    return ConversationSummary(
+        number=conv.number,
+        client=addr_text(conv.client.address),
+        server=addr_text(conv.server.address),
+        client_guessed=conv.client_guessed,
+        handshake=handshake,
+        close=close,
+        half_close=conv.half_close,
+        closed_first=conv.fins[0] if conv.fins else "",
+        packets=tuple(conv.packets),
+        bytes_c2s=conv.client.bytes_sent,
+        bytes_s2c=conv.server.bytes_sent,
+        first_ns=conv.first_ns,
+        last_ns=conv.last_ns,
+        final_states=(conv.client.state, conv.server.state),
+        history=conv.history,
+    )

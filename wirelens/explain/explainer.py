@@ -1,0 +1,268 @@
+"""From captured frames (and a demo's socket calls) to the whole ``Explanation``.
+
+Two passes: the first dissects every frame and follows the TCP conversations, so that
+the second, which writes each packet's explanation, already knows how each
+conversation ended (a FIN's note says whether the close took three or four segments).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from wirelens.explain import notes
+from wirelens.explain.conversation import (
+    ConversationSummary,
+    ConversationTracker,
+    SegmentStory,
+)
+from wirelens.explain.dissect import Dissection, dissect, segment_of
+from wirelens.explain.fields import FieldValue, Layer
+from wirelens.explain.layers.ethernet import mac_kind
+from wirelens.explain.layers.tcp import tcpdump_flags
+from wirelens.explain.model import (
+    ConversationView,
+    Explanation,
+    FieldView,
+    LayerView,
+    NoteCheck,
+    PacketView,
+)
+from wirelens.explain.records import LINKTYPE_ETHERNET, Frame, SocketCall
+from wirelens.explain.segment import Segment
+from wirelens.explain.socketcalls import Seen, link
+from wirelens.explain.tcp_state import transition_text
+from wirelens.explain.text import Message, msg
+
+
+@dataclass(frozen=True, slots=True)
+class _Tracked:
+    dissection: Dissection
+    segment: Segment | None
+    story: SegmentStory | None
+
+
+def _is_loopback(address: str) -> bool:
+    return address.startswith("127.") or address == "::1"
+
+
+def tcpdump_summary(d: Dissection, seg: Segment | None, story: SegmentStory | None) -> str:
+    f = d.facts
+    if seg is not None and story is not None:
+        ip = "IP6" if f.get("ip_version") == 6 else "IP"
+        parts = [f"{ip} {seg.src}.{seg.sport} > {seg.dst}.{seg.dport}: "
+                 f"Flags [{tcpdump_flags(seg.flags)}]"]
+        if seg.seq_len or seg.syn:
+            end = story.rel_seq + seg.payload_len
+            rel = f"{story.rel_seq}:{end}" if seg.payload_len else f"{story.rel_seq}"
+            parts.append(f"seq {rel} (abs {seg.seq})")
+        if seg.has_ack:
+            rel_ack = "?" if story.rel_ack is None else str(story.rel_ack)
+            parts.append(f"ack {rel_ack} (abs {seg.ack})")
+        parts.append(f"win {seg.window}")
+        parts.append(f"length {seg.payload_len}")
+        return ", ".join(parts)
+    if "arp_op" in f:
+        if f["arp_op"] == 1:
+            return f"ARP, Request who-has {f['dst']} tell {f['src']}, length 28"
+        return f"ARP, Reply {f['src']} is-at {f['arp_src_mac']}, length 28"
+    if d.protocols and d.protocols[-1] == "udp":
+        ip = "IP6" if f.get("ip_version") == 6 else "IP"
+        return (f"{ip} {f['src']}.{f['sport']} > {f['dst']}.{f['dport']}: UDP, "
+                f"length {len(d.payload)}")
+    if "src" in f:
+        return f"IP {f['src']} > {f['dst']}: proto {f.get('proto', '?')}"
+    return d.problem or "not dissected"
+
+
+def _tcp_text(fv: FieldValue, seg: Segment, story: SegmentStory, loopback: bool) -> Message:
+    """The meaning of the TCP fields whose explanation depends on the conversation."""
+    p = dict(fv.params)
+    side = story.sender
+    if fv.name == "tcp.seq_raw":
+        if seg.syn:
+            return msg("field.tcp.seq.isn", side=side, **p)
+        if seg.payload_len:
+            return msg("field.tcp.seq.data", side=side, rel=story.rel_seq,
+                       first=story.rel_seq, last=story.rel_seq + seg.payload_len - 1,
+                       length=seg.payload_len, **p)
+        if seg.fin:
+            return msg("field.tcp.seq.fin", side=side, rel=story.rel_seq, **p)
+        return msg("field.tcp.seq.bare", side=side, rel=story.rel_seq, **p)
+    if fv.name == "tcp.ack_raw":
+        peer = story.receiver
+        if not seg.has_ack:
+            return msg("field.tcp.ack.unused", **p)
+        if story.acked == "syn" and story.receiver_isn is not None:
+            return msg("field.tcp.ack.syn", peer=peer, isn=story.receiver_isn, **p)
+        if story.acked == "fin" and story.fin_seq is not None:
+            return msg("field.tcp.ack.fin", peer=peer, fin_seq=story.fin_seq, **p)
+        return msg("field.tcp.ack.data", peer=peer, rel=story.rel_ack, **p)
+    if fv.name in ("tcp.srcport", "tcp.dstport"):
+        owner = side if fv.name == "tcp.srcport" else story.receiver
+        return msg(f"{fv.key}.{owner}", **p)
+    if fv.name == "tcp.checksum" and fv.key.endswith(".wrong") and loopback:
+        return msg("field.tcp.checksum.offload", **p)
+    return Message(fv.key, fv.params)
+
+
+def _field_note(fv: FieldValue, t: _Tracked, conv: ConversationSummary | None,
+                first_of_conv: set[tuple[int, str]]) -> NoteCheck | None:
+    d, seg, story = t.dissection, t.segment, t.story
+    name = fv.name
+    if name == "frame.cap_len" and d.frame.linktype == LINKTYPE_ETHERNET:
+        return notes.frame_size(len(d.frame.data))
+    if name == "eth.type":
+        return notes.eth_header(14)
+    if name == "eth.src":
+        return notes.mac_address(fv.display, mac_kind(fv.display))
+    if name in ("ip.src", "ipv6.src"):
+        return notes.ip_address(4 if name == "ip.src" else 6, fv.display)
+    if name == "ip.hdr_len":
+        return notes.ip_header(int(fv.params["bytes"]))
+    if seg is None or story is None:
+        return None
+    if name == "tcp.seq_raw" and story.role == "handshake-1":
+        return notes.handshake(story, seg.seq, seg.ack)
+    if name == "tcp.ack_raw" and story.role in ("handshake-2", "handshake-3"):
+        return notes.handshake(story, seg.seq, seg.ack)
+    if name == "tcp.srcport" and story.role == "handshake-1":
+        return notes.client_port(seg.sport)
+    if name == "tcp.checksum":
+        loop = _is_loopback(seg.src) and _is_loopback(seg.dst)
+        return notes.checksum(fv.key.rsplit(".", 1)[-1], loop)
+    if name == "tcp.flags.ack" and seg.has_ack and not story.role.startswith("handshake"):
+        key = (story.conversation, "ack_flag")
+        if key not in first_of_conv:
+            first_of_conv.add(key)
+            return notes.ack_flag(story.role)
+    if name == "tcp.flags.fin" and seg.fin and conv is not None:
+        return notes.close(conv)
+    return None
+
+
+def _packet_view(t: _Tracked, first_ns: int, conv: ConversationSummary | None,
+                 seen_topics: set[tuple[int, str]]) -> PacketView:
+    d, seg, story = t.dissection, t.segment, t.story
+    loopback = seg is not None and _is_loopback(seg.src) and _is_loopback(seg.dst)
+    layers = []
+    for layer in d.layers:
+        views = []
+        for fv in layer.fields:
+            text = (_tcp_text(fv, seg, story, loopback)
+                    if seg is not None and story is not None and fv.name.startswith("tcp.")
+                    else Message(fv.key, fv.params))
+            views.append(FieldView(fv, text, _field_note(fv, t, conv, seen_topics)))
+        layers.append(LayerView(layer.name, layer.offset, layer.length, tuple(views)))
+    warnings: list[Message] = []
+    if d.problem:
+        warnings.append(msg("warning.dissection", packet=d.frame.index, problem=d.problem))
+    transitions: list[Message] = []
+    if story is not None:
+        for side, event in ((story.sender, story.events[0]), (story.receiver, story.events[1])):
+            i = 0 if side == "client" else 1
+            before, after = story.states_before[i], story.states_after[i]
+            if side in story.unexpected:
+                transitions.append(msg("state.unexpected", side=side, state=before.value,
+                                       event=event.value))
+            elif before != after:
+                transitions.append(transition_text(before, event, after, side))
+        if story.retransmission:
+            warnings.append(msg("warning.retransmission", packet=d.frame.index))
+    role = story.role if story else ""
+    return PacketView(
+        index=d.frame.index,
+        ts_ns=d.frame.ts_ns,
+        time=(d.frame.ts_ns - first_ns) / 1e9,
+        summary=tcpdump_summary(d, seg, story),
+        flags=tcpdump_flags(seg.flags) if seg else "",
+        role=role,
+        role_text=msg(f"role.{role}") if role else msg("role.other",
+                                                       protocols="/".join(d.protocols)),
+        conversation=story.conversation if story else 0,
+        sender=story.sender if story else "",
+        rel_seq=story.rel_seq if story else None,
+        rel_ack=story.rel_ack if story else None,
+        payload_len=len(d.payload),
+        states_before=story.states_before if story else None,
+        states_after=story.states_after if story else None,
+        transitions=tuple(transitions),
+        layers=tuple(layers),
+        data=d.frame.data,
+        warnings=tuple(warnings),
+    )
+
+
+def _conversation_view(s: ConversationSummary, tracked: Sequence[_Tracked]) -> ConversationView:
+    checks = [c for c in (notes.close(s), notes.close_first(s), notes.time_wait(s)) if c]
+    anomalies: list[tuple[str, int]] = []
+    for t in tracked:
+        if t.story is None or t.story.conversation != s.number:
+            continue
+        if t.story.retransmission:
+            anomalies.append(("retransmission", t.dissection.frame.index))
+        if t.segment is not None and t.segment.rst:
+            anomalies.append(("reset", t.dissection.frame.index))
+    return ConversationView(s, tuple(checks), tuple(anomalies))
+
+
+def _missing(s: ConversationSummary) -> list[Message]:
+    """What a complete open-and-close would have shown and this capture did not."""
+    out = []
+    if s.handshake in ("unanswered", "partial", "none"):
+        out.append(msg(f"warning.handshake.{s.handshake}", conversation=s.number))
+    if s.close in ("four-segment", "three-segment", "simultaneous"):
+        client, server = s.final_states
+        if client.value not in ("TIME_WAIT", "CLOSED") or server.value not in (
+            "TIME_WAIT", "CLOSED"
+        ):
+            out.append(msg("warning.final_ack", conversation=s.number))
+    elif s.close == "half-open":
+        out.append(msg("warning.half_open", conversation=s.number))
+    return out
+
+
+def explain(
+    frames: Iterable[Frame],
+    *,
+    socket_calls: Sequence[SocketCall] = (),
+    source: str = "",
+    server_listening: bool = True,
+) -> Explanation:
+    tracker = ConversationTracker(server_listening=server_listening)
+    tracked: list[_Tracked] = []
+    for frame in frames:
+        d = dissect(frame)
+        seg = segment_of(d)
+        story = tracker.feed(seg) if seg is not None else None
+        tracked.append(_Tracked(d, seg, story))
+    summaries = {s.number: s for s in tracker.summaries()}
+    first_ns = tracked[0].dissection.frame.ts_ns if tracked else 0
+    seen_topics: set[tuple[int, str]] = set()
+    packets = tuple(
+        _packet_view(t, first_ns, summaries.get(t.story.conversation) if t.story else None,
+                     seen_topics)
+        for t in tracked
+    )
+    conversations = tuple(_conversation_view(s, tracked) for s in summaries.values())
+    seen = [Seen(t.segment, t.story) for t in tracked if t.segment and t.story]
+    calls = link(socket_calls, seen)
+    warnings: list[Message] = []
+    if not tracked:
+        warnings.append(msg("warning.empty"))
+    for s in summaries.values():
+        warnings.extend(_missing(s))
+    for p in packets:
+        warnings.extend(p.warnings)
+    first = next(iter(summaries.values()), None)
+    return Explanation(
+        source=source,
+        packets=packets,
+        conversations=conversations,
+        socket_calls=calls,
+        warnings=tuple(warnings),
+        endpoints=(first.client, first.server) if first else ("", ""),
+    )
+
+
+__all__ = ["explain", "tcpdump_summary", "Layer"]

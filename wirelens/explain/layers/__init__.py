@@ -1,0 +1,1 @@
+"""One module per header, each a field table plus a ``dissect`` function."""

@@ -1,0 +1,127 @@
+"""TCP (RFC 9293): 20 bytes of fixed header, options up to 60, then the payload."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from wirelens.explain.fields import (
+    FieldSpec,
+    FieldValue,
+    Layer,
+    checksum_status,
+    dec,
+    extract,
+    flag,
+    hex_of,
+)
+from wirelens.explain.layers import ipv4, ipv6
+from wirelens.explain.layers.decoded import Decoded, Truncated
+
+FIELDS = (
+    FieldSpec("tcp.srcport", 0, 16, dec, "field.tcp.srcport"),
+    FieldSpec("tcp.dstport", 16, 16, dec, "field.tcp.dstport"),
+    FieldSpec("tcp.seq_raw", 32, 32, dec, "field.tcp.seq"),
+    FieldSpec("tcp.ack_raw", 64, 32, dec, "field.tcp.ack"),
+    FieldSpec("tcp.hdr_len", 96, 4, dec, "field.tcp.hdr_len"),
+    FieldSpec("tcp.flags.res", 100, 4, dec, "field.tcp.flags.res"),
+    FieldSpec("tcp.flags.cwr", 104, 1, flag, "field.tcp.flags.cwr"),
+    FieldSpec("tcp.flags.ece", 105, 1, flag, "field.tcp.flags.ece"),
+    FieldSpec("tcp.flags.urg", 106, 1, flag, "field.tcp.flags.urg"),
+    FieldSpec("tcp.flags.ack", 107, 1, flag, "field.tcp.flags.ack"),
+    FieldSpec("tcp.flags.push", 108, 1, flag, "field.tcp.flags.push"),
+    FieldSpec("tcp.flags.reset", 109, 1, flag, "field.tcp.flags.reset"),
+    FieldSpec("tcp.flags.syn", 110, 1, flag, "field.tcp.flags.syn"),
+    FieldSpec("tcp.flags.fin", 111, 1, flag, "field.tcp.flags.fin"),
+    FieldSpec("tcp.window_size_value", 112, 16, dec, "field.tcp.window"),
+    FieldSpec("tcp.checksum", 128, 16, hex_of(4), "field.tcp.checksum"),
+    FieldSpec("tcp.urgent_pointer", 144, 16, dec, "field.tcp.urgent_pointer"),
+)
+MIN_HEADER = 20
+
+# Flag bits in the 13th byte, and the letters tcpdump prints for them, in tcpdump's order.
+FIN, SYN, RST, PSH, ACK, URG, ECE, CWR = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80
+TCPDUMP_LETTERS = ((FIN, "F"), (SYN, "S"), (RST, "R"), (PSH, "P"), (ACK, "."), (URG, "U"),
+                   (ECE, "E"), (CWR, "W"))
+OPTION_NAMES = {0: "eol", 1: "nop", 2: "mss", 3: "wscale", 4: "sackOK", 5: "sack", 8: "TS"}
+
+
+def tcpdump_flags(flags: int) -> str:
+    return "".join(letter for bit, letter in TCPDUMP_LETTERS if flags & bit) or "none"
+
+
+def _option_fields(options: bytes, base: int) -> tuple[list[FieldValue], dict[str, int]]:
+    """One field per option, so each is highlighted on its own bytes; stops at a broken one."""
+    out: list[FieldValue] = []
+    values: dict[str, int] = {}
+    i = 0
+    while i < len(options):
+        kind = options[i]
+        length = 1 if kind in (0, 1) else (options[i + 1] if i + 1 < len(options) else 0)
+        if length < 1 or i + length > len(options) or (kind > 1 and length < 2):
+            out.append(FieldValue("tcp.option.bad", options[i:].hex(), options[i:].hex(" "),
+                                  base + i, len(options) - i, "field.tcp.option.bad", {}))
+            break
+        body = options[i + 2 : i + length]
+        name = OPTION_NAMES.get(kind, f"kind {kind}")
+        params: dict[str, Any] = {"kind": kind, "length": length}
+        display = name
+        if kind == 2 and len(body) == 2:
+            values["mss"] = int.from_bytes(body, "big")
+            display = f"mss {values['mss']}"
+        elif kind == 3 and len(body) == 1:
+            values["wscale"] = body[0]
+            params["factor"] = 1 << body[0]
+            display = f"wscale {body[0]}"
+        elif kind == 8 and len(body) == 8:
+            tsval, tsecr = int.from_bytes(body[:4], "big"), int.from_bytes(body[4:], "big")
+            params.update(tsval=tsval, tsecr=tsecr)
+            display = f"TS val {tsval} ecr {tsecr}"
+        elif kind == 5:
+            display = f"sack {len(body) // 8} block(s)"
+        params["value"] = display
+        key = f"field.tcp.option.{name}" if kind in OPTION_NAMES else "field.tcp.option.other"
+        out.append(FieldValue(f"tcp.option.{name}", display, display, base + i, length, key,
+                              params))
+        if kind == 0:
+            break
+        i += length
+    return out, values
+
+
+def dissect(data: bytes, start: int, end: int, below: Mapping[str, Any]) -> Decoded:
+    if end - start < MIN_HEADER:
+        raise Truncated("TCP")
+    offset_words = data[start + 12] >> 4
+    header_len = offset_words * 4
+    if header_len < MIN_HEADER or end - start < header_len:
+        raise Truncated("TCP")
+    header = data[start : start + header_len]
+    segment = data[start:end]
+    extra: dict[str, dict[str, Any]] = {"tcp.hdr_len": {"words": offset_words,
+                                                        "bytes": header_len}}
+    if "src_bytes" in below:
+        make = ipv6.pseudo_header if below.get("ip_version") == 6 else ipv4.pseudo_header
+        pseudo = make(below["src_bytes"], below["dst_bytes"], 6, len(segment))
+        stored = int.from_bytes(header[16:18], "big")
+        extra["tcp.checksum"] = checksum_status(pseudo + segment, len(pseudo) + 16, stored)
+    fields = extract(FIELDS, header, start, extra)
+    options, option_values = _option_fields(header[MIN_HEADER:], start + MIN_HEADER)
+    fields.extend(options)
+    flags = header[13]
+    return Decoded(
+        Layer("TCP", start, header_len, tuple(fields)),
+        next_key=None,
+        payload_start=start + header_len,
+        payload_end=end,
+        facts={
+            "sport": int.from_bytes(header[0:2], "big"),
+            "dport": int.from_bytes(header[2:4], "big"),
+            "seq": int.from_bytes(header[4:8], "big"),
+            "ack": int.from_bytes(header[8:12], "big"),
+            "flags": flags,
+            "window": int.from_bytes(header[14:16], "big"),
+            "checksum_ok": extra.get("tcp.checksum", {}).get("variant") == "correct",
+            **option_values,
+        },
+    )

@@ -1,0 +1,119 @@
+"""The explanation model: what renderers turn into terminal text, JSON and HTML.
+
+Everything here is frozen and language-neutral (texts are ``Message`` keys), and knows
+nothing about how it will be shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from wirelens.explain.conversation import ConversationSummary
+from wirelens.explain.fields import FieldValue
+from wirelens.explain.tcp_state import State
+from wirelens.explain.text import Message
+
+SCHEMA_VERSION = "1.0"
+
+
+class Verdict(Enum):
+    AGREES = "agrees"
+    NUANCE = "nuance"
+    DIFFERS = "differs"
+
+
+@dataclass(frozen=True, slots=True)
+class NoteRef:
+    file: str  # a file in the course notes folder
+    section: str  # its section heading, as the notes write it
+
+    def __str__(self) -> str:
+        return f"{self.file} § {self.section}"
+
+
+@dataclass(frozen=True, slots=True)
+class NoteCheck:
+    """What the course notes claim, what was captured, and whether the two agree."""
+
+    topic: str
+    ref: NoteRef
+    claim: Message
+    observed: Message
+    verdict: Verdict
+    reason: Message
+
+
+@dataclass(frozen=True, slots=True)
+class FieldView:
+    field: FieldValue
+    text: Message
+    note: NoteCheck | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LayerView:
+    name: str
+    offset: int
+    length: int
+    fields: tuple[FieldView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PacketView:
+    index: int
+    ts_ns: int
+    time: float  # seconds since the first packet
+    summary: str  # tcpdump's notation, with relative and absolute numbers
+    flags: str  # tcpdump's letters: "S", "S.", "P.", "F.", "."
+    role: str  # see conversation.ROLES; "" for a packet that is not TCP
+    role_text: Message
+    conversation: int  # 0 when the packet belongs to no TCP conversation
+    sender: str  # "client", "server", or "" when not TCP
+    rel_seq: int | None
+    rel_ack: int | None
+    payload_len: int
+    states_before: tuple[State, State] | None  # (client, server)
+    states_after: tuple[State, State] | None
+    transitions: tuple[Message, ...]  # why each endpoint's state changed (or stayed)
+    layers: tuple[LayerView, ...]
+    data: bytes  # the frame's captured bytes, for the hex view
+    warnings: tuple[Message, ...]
+
+    @property
+    def notes(self) -> tuple[NoteCheck, ...]:
+        return tuple(f.note for layer in self.layers for f in layer.fields if f.note)
+
+
+@dataclass(frozen=True, slots=True)
+class CallView:
+    side: str
+    call: str
+    start_ns: int
+    end_ns: int
+    result: str
+    packets: tuple[int, ...]  # the packets it caused, or (for accept/recv) that let it return
+    relation: str  # "caused", "returned-after", or "" when it touches no packet
+    text: Message
+    note: NoteCheck | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationView:
+    summary: ConversationSummary
+    notes: tuple[NoteCheck, ...]
+    anomalies: tuple[tuple[str, int], ...]  # (kind, packet number)
+
+    @property
+    def number(self) -> int:
+        return self.summary.number
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    source: str  # "live capture on lo" or the file's name
+    packets: tuple[PacketView, ...]
+    conversations: tuple[ConversationView, ...]
+    socket_calls: tuple[CallView, ...]
+    warnings: tuple[Message, ...]
+    endpoints: tuple[str, str]  # ("client ip:port", "server ip:port") of the first conversation

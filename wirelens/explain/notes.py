@@ -1,0 +1,175 @@
+"""The course notes' claims this tool checks captures against, and the checks.
+
+Each claim is cited by the notes' file and section heading (``REFS``) and said in our
+own words in the catalogs (``note.<topic>.claim``). A check looks at what was captured
+and returns a ``NoteCheck``: what the notes claim, what the wire showed, and a verdict
+with its reason. The known places where notes and wire differ are listed in the notes'
+README; every one that a capture can show has a check here.
+"""
+
+from __future__ import annotations
+
+from wirelens.explain.conversation import ConversationSummary, SegmentStory
+from wirelens.explain.model import NoteCheck, NoteRef, Verdict
+from wirelens.explain.text import msg
+
+N000 = "000_63acb3c6e91957be.txt"
+N001 = "001_29022acc895f3c90.txt"
+N002 = "002_8cd106381c3d3028.txt"
+N004 = "004_8682b0af339deb57.txt"
+
+REFS: dict[str, NoteRef] = {
+    "eth_header": NoteRef(N004, "【2】数据链路层 › [1]以太网协议"),
+    "frame_size": NoteRef(N004, "【2】数据链路层 › [1]以太网协议"),
+    "mac_address": NoteRef(N004, "【2】数据链路层 › [2]mac地址"),
+    "ipv4_address": NoteRef(N004, "【3】网络层 › [1]IP协议"),
+    "ipv6_address": NoteRef(N000, "网络协议"),
+    "ip_header": NoteRef(N004, "【3】网络层 › [4]ip数据包"),
+    "handshake_syn": NoteRef(N000, "三次握手"),
+    "handshake_syn_ack": NoteRef(N000, "三次握手"),
+    "handshake_ack": NoteRef(N000, "三次握手"),
+    "ack_flag": NoteRef(N000, "三次握手"),
+    "close": NoteRef(N000, "四次握手"),
+    "close_first": NoteRef(N000, "四次握手"),
+    "time_wait": NoteRef(N002, "端口复用"),
+    "client_port": NoteRef(N001, "端口号"),
+    "checksum": NoteRef(N001, "TCP协议"),
+    "recv_empty": NoteRef(N002, "开发注意事项"),
+    "accept": NoteRef(N002, "TCP服务端程序开发(重点)"),
+    "listen": NoteRef(N002, "TCP服务端程序开发(重点)"),
+}
+
+ETHERNET_MIN_CAPTURED = 60  # 64 on the wire less the 4-byte FCS the card adds and strips
+ETHERNET_MAX_CAPTURED = 1514  # 1518 less the FCS
+LINUX_EPHEMERAL = (32768, 60999)  # net.ipv4.ip_local_port_range's default
+
+
+def check(topic: str, verdict: Verdict, observed_key: str, reason_key: str,
+          **params: object) -> NoteCheck:
+    return NoteCheck(
+        topic=topic,
+        ref=REFS[topic],
+        claim=msg(f"note.{topic}.claim"),
+        observed=msg(f"note.{topic}.{observed_key}", **params),
+        verdict=verdict,
+        reason=msg(f"note.{topic}.{reason_key}", **params),
+    )
+
+
+def eth_header(header_len: int) -> NoteCheck:
+    return check("eth_header", Verdict.DIFFERS, "observed", "reason", length=header_len)
+
+
+def frame_size(captured: int) -> NoteCheck:
+    with_fcs = captured + 4
+    if captured < ETHERNET_MIN_CAPTURED:
+        return check("frame_size", Verdict.DIFFERS, "observed", "reason_short",
+                     length=captured, padding=ETHERNET_MIN_CAPTURED - captured)
+    if captured > ETHERNET_MAX_CAPTURED:
+        return check("frame_size", Verdict.DIFFERS, "observed", "reason_long", length=captured)
+    return check("frame_size", Verdict.AGREES, "observed", "reason_fits", length=captured,
+                 with_fcs=with_fcs)
+
+
+def mac_address(address: str, kind: str) -> NoteCheck:
+    if kind == "zero":
+        return check("mac_address", Verdict.NUANCE, "observed", "reason_zero", mac=address)
+    if kind == "local":
+        return check("mac_address", Verdict.NUANCE, "observed", "reason_local", mac=address,
+                     oui=address[:8])
+    if kind in ("broadcast", "multicast"):
+        return check("mac_address", Verdict.AGREES, "observed", "reason_group", mac=address)
+    return check("mac_address", Verdict.AGREES, "observed", "reason_global", mac=address,
+                 oui=address[:8])
+
+
+def ip_address(version: int, address: str) -> NoteCheck:
+    topic = "ipv4_address" if version == 4 else "ipv6_address"
+    return check(topic, Verdict.AGREES, "observed", "reason", address=address)
+
+
+def ip_header(header_len: int) -> NoteCheck:
+    verdict = Verdict.AGREES if 20 <= header_len <= 60 else Verdict.DIFFERS
+    return check("ip_header", verdict, "observed", "reason", length=header_len)
+
+
+def handshake(story: SegmentStory, seq: int, ack: int) -> NoteCheck | None:
+    """The three-way handshake's numbers: X, then Y with X+1, then Y+1."""
+    if story.role == "handshake-1":
+        return check("handshake_syn", Verdict.AGREES, "observed", "reason", seq=seq)
+    if story.role == "handshake-2" and story.receiver_isn is not None:
+        x = story.receiver_isn
+        ok = ack == (x + 1) % (1 << 32)
+        return check("handshake_syn_ack", Verdict.AGREES if ok else Verdict.DIFFERS, "observed",
+                     "reason" if ok else "reason_wrong", seq=seq, ack=ack, x=x)
+    if story.role == "handshake-3" and story.receiver_isn is not None:
+        y = story.receiver_isn
+        ok = ack == (y + 1) % (1 << 32)
+        return check("handshake_ack", Verdict.NUANCE if ok else Verdict.DIFFERS, "observed",
+                     "reason" if ok else "reason_wrong", seq=seq, ack=ack, y=y)
+    return None
+
+
+def ack_flag(role: str) -> NoteCheck:
+    return check("ack_flag", Verdict.NUANCE, "observed", "reason", role=role)
+
+
+def close(summary: ConversationSummary) -> NoteCheck | None:
+    if summary.close == "none":
+        return None
+    verdict = {
+        "four-segment": Verdict.AGREES,
+        "three-segment": Verdict.NUANCE,
+        "simultaneous": Verdict.NUANCE,
+        "half-open": Verdict.DIFFERS,
+        "reset": Verdict.DIFFERS,
+    }[summary.close]
+    reason = "reason_" + summary.close.replace("-", "_")
+    return check("close", verdict, "observed", reason, close=summary.close)
+
+
+def close_first(summary: ConversationSummary) -> NoteCheck | None:
+    if not summary.closed_first:
+        return None
+    verdict = Verdict.AGREES if summary.closed_first == "client" else Verdict.NUANCE
+    return check("close_first", verdict, "observed_" + summary.closed_first,
+                 "reason_" + summary.closed_first)
+
+
+def time_wait(summary: ConversationSummary) -> NoteCheck | None:
+    if not summary.closed_first:
+        return None
+    if summary.closed_first == "server":
+        return check("time_wait", Verdict.AGREES, "observed_server", "reason_server",
+                     server=summary.server)
+    return check("time_wait", Verdict.NUANCE, "observed_client", "reason_client",
+                 client=summary.client, server=summary.server)
+
+
+def client_port(port: int) -> NoteCheck:
+    low, high = LINUX_EPHEMERAL
+    if low <= port <= high:
+        return check("client_port", Verdict.NUANCE, "observed", "reason_linux", port=port,
+                     low=low, high=high)
+    verdict = Verdict.AGREES if port >= 1024 else Verdict.DIFFERS
+    return check("client_port", verdict, "observed", "reason_other", port=port)
+
+
+def checksum(variant: str, loopback: bool) -> NoteCheck:
+    if variant == "correct":
+        return check("checksum", Verdict.AGREES, "observed_correct", "reason_correct")
+    if loopback:
+        return check("checksum", Verdict.NUANCE, "observed_wrong", "reason_offload")
+    return check("checksum", Verdict.DIFFERS, "observed_wrong", "reason_wrong")
+
+
+def recv_empty(packet: int) -> NoteCheck:
+    return check("recv_empty", Verdict.AGREES, "observed", "reason", packet=packet)
+
+
+def accept(packet: int) -> NoteCheck:
+    return check("accept", Verdict.AGREES, "observed", "reason", packet=packet)
+
+
+def listen(backlog: str) -> NoteCheck:
+    return check("listen", Verdict.DIFFERS, "observed", "reason", backlog=backlog)

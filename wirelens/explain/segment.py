@@ -1,0 +1,56 @@
+"""The few numbers of a TCP segment that conversation and state tracking need.
+
+Both the full dissector and a fast header walk can produce these, so the story of a
+conversation is told by one piece of code whichever way the bytes were read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FIN, SYN, RST, PSH, ACK, URG, ECE, CWR = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    index: int  # frame number (1-based)
+    ts_ns: int
+    src: str
+    sport: int
+    dst: str
+    dport: int
+    seq: int
+    ack: int
+    flags: int
+    window: int
+    payload_len: int
+    wscale: int = -1  # window scale option, on SYNs only; -1 when absent
+
+    @property
+    def syn(self) -> bool:
+        return bool(self.flags & SYN)
+
+    @property
+    def fin(self) -> bool:
+        return bool(self.flags & FIN)
+
+    @property
+    def rst(self) -> bool:
+        return bool(self.flags & RST)
+
+    @property
+    def has_ack(self) -> bool:
+        return bool(self.flags & ACK)
+
+    @property
+    def seq_len(self) -> int:
+        """Sequence numbers this segment uses: its payload, plus one each for SYN and FIN."""
+        return self.payload_len + (1 if self.syn else 0) + (1 if self.fin else 0)
+
+    @property
+    def source(self) -> tuple[str, int]:
+        return (self.src, self.sport)
+
+    @property
+    def destination(self) -> tuple[str, int]:
+        return (self.dst, self.dport)
