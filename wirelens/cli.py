@@ -121,8 +121,11 @@ def run_demo(args: argparse.Namespace) -> int:
         run = run_tcp_demo(args.host, args.port, args.message)
     except (CaptureStartError, DemoError, OSError) as exc:
         raise UsageError(f"the demo could not run: {exc}") from exc
+    from wirelens.explain.text import msg
+
     exp = explain(run.frames, socket_calls=run.calls,
-                  source=f"live capture on {run.interface}, filter \"{run.bpf}\"")
+                  source=f"live capture on {run.interface}, filter \"{run.bpf}\"",
+                  source_text=msg("ui.source_live", interface=run.interface, filter=run.bpf))
     if run.warnings:
         from dataclasses import replace
 
@@ -187,7 +190,8 @@ def explain_file(path: str) -> Explanation:
         raise UsageError(str(exc)) from exc
     if not frames and file_warnings:
         raise UsageError(file_warnings[0])
-    exp = explain(frames, socket_calls=calls, source=f"capture file {path}")
+    exp = explain(frames, socket_calls=calls, source=f"capture file {path}",
+                  source_text=msg("ui.source_file", path=path))
     if file_warnings:
         from dataclasses import replace
 

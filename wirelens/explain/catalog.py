@@ -70,7 +70,10 @@ def render(message: Message, lang: str) -> str:
     template = texts.get(message.key)
     if template is None:
         return f"[{message.key}]"
-    return string.Formatter().vformat(template, (), _Lenient(message.params))
+    # A value that is itself a Message (a side's name, a role) is said in the same language.
+    params = {k: render(v, lang) if isinstance(v, Message) else v
+              for k, v in message.params.items()}
+    return string.Formatter().vformat(template, (), _Lenient(params))
 
 
 class Catalog:

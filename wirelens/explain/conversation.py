@@ -190,11 +190,20 @@ class ConversationTracker:
             acks_receivers_syn=acked == "syn", acks_receivers_fin=acked == "fin",
         )
         role = self._role(conv, seg, sender_name, acked, retransmission)
+        # FINs that crossed (a simultaneous close): this FIN does not acknowledge the peer's,
+        # so it left before the peer's FIN arrived. Seen from one point, the peer's FIN was
+        # applied first; replay this side as it really went: FIN_WAIT_1, then CLOSING.
+        crossing = (seg.fin and not seg.rst and snd.fin_seq is None and rcv.fin_seq is not None
+                    and not rcv.fin_acked and acked != "fin" and snd.state is State.CLOSE_WAIT)
         if seg.fin and snd.fin_seq is None:
             snd.fin_seq = (seg.seq + seg.payload_len) % MOD
         if seg.payload_len and rcv.fin_seq is not None and not retransmission:
             conv.half_close = True
-        snd.state, sent_ok = step(snd.state, sent_event)
+        if crossing:
+            snd.state, sent_ok = step(State.ESTABLISHED, sent_event)
+            snd.state, _ = step(snd.state, Event.RCV_FIN)
+        else:
+            snd.state, sent_ok = step(snd.state, sent_event)
         rcv.state, received_ok = step(rcv.state, received_event)
         unexpected = tuple(
             name for name, ok in ((sender_name, sent_ok), (receiver_name, received_ok)) if not ok

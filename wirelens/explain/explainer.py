@@ -78,7 +78,7 @@ def tcpdump_summary(d: Dissection, seg: Segment | None, story: SegmentStory | No
 def _tcp_text(fv: FieldValue, seg: Segment, story: SegmentStory, loopback: bool) -> Message:
     """The meaning of the TCP fields whose explanation depends on the conversation."""
     p = dict(fv.params)
-    side = story.sender
+    side = msg(f"ui.{story.sender}")
     if fv.name == "tcp.seq_raw":
         if seg.syn:
             return msg("field.tcp.seq.isn", side=side, **p)
@@ -90,7 +90,7 @@ def _tcp_text(fv: FieldValue, seg: Segment, story: SegmentStory, loopback: bool)
             return msg("field.tcp.seq.fin", side=side, rel=story.rel_seq, **p)
         return msg("field.tcp.seq.bare", side=side, rel=story.rel_seq, **p)
     if fv.name == "tcp.ack_raw":
-        peer = story.receiver
+        peer = msg(f"ui.{story.receiver}")
         if not seg.has_ack:
             return msg("field.tcp.ack.unused", **p)
         if story.acked == "syn" and story.receiver_isn is not None:
@@ -99,7 +99,7 @@ def _tcp_text(fv: FieldValue, seg: Segment, story: SegmentStory, loopback: bool)
             return msg("field.tcp.ack.fin", peer=peer, fin_seq=story.fin_seq, **p)
         return msg("field.tcp.ack.data", peer=peer, rel=story.rel_ack, **p)
     if fv.name in ("tcp.srcport", "tcp.dstport"):
-        owner = side if fv.name == "tcp.srcport" else story.receiver
+        owner = story.sender if fv.name == "tcp.srcport" else story.receiver
         return msg(f"{fv.key}.{owner}", **p)
     if fv.name == "tcp.checksum" and fv.key.endswith(".wrong") and loopback:
         return msg("field.tcp.checksum.offload", **p)
@@ -163,7 +163,8 @@ def _packet_view(t: _Tracked, first_ns: int, conv: ConversationSummary | None,
             i = 0 if side == "client" else 1
             before, after = story.states_before[i], story.states_after[i]
             if side in story.unexpected:
-                transitions.append(msg("state.unexpected", side=side, state=before.value,
+                transitions.append(msg("state.unexpected", side=msg(f"ui.{side}"),
+                                       state=before.value,
                                        event=event.value))
             elif before != after:
                 transitions.append(transition_text(before, event, after, side))
@@ -227,6 +228,7 @@ def explain(
     *,
     socket_calls: Sequence[SocketCall] = (),
     source: str = "",
+    source_text: Message | None = None,
     server_listening: bool = True,
 ) -> Explanation:
     tracker = ConversationTracker(server_listening=server_listening)
@@ -262,6 +264,7 @@ def explain(
         socket_calls=calls,
         warnings=tuple(warnings),
         endpoints=(first.client, first.server) if first else ("", ""),
+        source_text=source_text,
     )
 
 

@@ -117,3 +117,4 @@ class Explanation:
     socket_calls: tuple[CallView, ...]
     warnings: tuple[Message, ...]
     endpoints: tuple[str, str]  # ("client ip:port", "server ip:port") of the first conversation
+    source_text: Message | None = None  # ``source`` in words, for either language

@@ -111,7 +111,7 @@ def handshake(story: SegmentStory, seq: int, ack: int) -> NoteCheck | None:
 
 
 def ack_flag(role: str) -> NoteCheck:
-    return check("ack_flag", Verdict.NUANCE, "observed", "reason", role=role)
+    return check("ack_flag", Verdict.NUANCE, "observed", "reason", role=msg(f"role.{role}"))
 
 
 def close(summary: ConversationSummary) -> NoteCheck | None:
@@ -125,7 +125,7 @@ def close(summary: ConversationSummary) -> NoteCheck | None:
         "reset": Verdict.DIFFERS,
     }[summary.close]
     reason = "reason_" + summary.close.replace("-", "_")
-    return check("close", verdict, "observed", reason, close=summary.close)
+    return check("close", verdict, "observed", reason, close=msg(f"conv.close.{summary.close}"))
 
 
 def close_first(summary: ConversationSummary) -> NoteCheck | None:

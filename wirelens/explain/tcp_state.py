@@ -192,4 +192,5 @@ def transition_key(before: State, event: Event) -> str:
 
 
 def transition_text(before: State, event: Event, after: State, side: str) -> Message:
-    return msg(transition_key(before, event), side=side, before=before.value, after=after.value)
+    return msg(transition_key(before, event), side=msg(f"ui.{side}"), before=before.value,
+               after=after.value)

@@ -121,7 +121,7 @@ def to_dict(exp: Explanation, lang: str) -> dict[str, Any]:
         "schema": "wirelens.explanation",
         "schema_version": SCHEMA_VERSION,
         "language": lang,
-        "source": exp.source,
+        "source": cat(exp.source_text) if exp.source_text else exp.source,
         "endpoints": {"client": exp.endpoints[0], "server": exp.endpoints[1]},
         "packets": [packet_dict(p, cat) for p in exp.packets],
         "conversations": [conversation_dict(c, cat) for c in exp.conversations],

@@ -63,9 +63,8 @@ def rows(exp: Explanation, conversation: int, width: int) -> list[Row]:
             unlinked[call.side].append(call)
     out: list[Row] = []
     for i in range(max(len(unlinked["client"]), len(unlinked["server"]))):
-        left = unlinked["client"][i : i + 1]
-        right = unlinked["server"][i : i + 1]
-        out.append(Row(_call_text(left), " " * lane, _call_text(right), 0, ""))
+        out.append(Row(_call_text(unlinked["client"][i : i + 1]), " " * lane,
+                       _call_text(unlinked["server"][i : i + 1]), 0, ""))
     for p in exp.packets:
         if p.conversation != conversation:
             continue

@@ -113,7 +113,7 @@ def packet_renderable(p: PacketView, cat: Catalog, memory: NoteMemory) -> Render
 def render(exp: Explanation, console: Console, lang: str) -> None:
     cat = Catalog(lang)
     console.print(Rule(f"[bold]{cat.text('ui.title')}[/]"))
-    console.print(exp.source, style="dim")
+    console.print(cat(exp.source_text) if exp.source_text else exp.source, style="dim")
     width = min(console.width, 100)
     for conv in exp.conversations:
         s = conv.summary

@@ -51,7 +51,7 @@ def dissect(data: bytes, start: int, end: int, below: Mapping[str, Any]) -> Deco
     proto = header[9]
     stored_checksum = int.from_bytes(header[10:12], "big")
     frag = int.from_bytes(header[6:8], "big")
-    extra = {
+    extra: dict[str, dict[str, Any]] = {
         "ip.hdr_len": {"words": ihl, "bytes": header_len},
         "ip.len": {"header": header_len, "payload": max(total - header_len, 0)},
         "ip.proto": {"name": PROTOCOL_NAMES.get(proto, "unknown")},

@@ -1,0 +1,94 @@
+"""Scenario tests: scripted segments in, roles and states out (no sockets, no root)."""
+
+from tests.explain.builders import (
+    CLOSE_FOUR,
+    CLOSE_SIMULTANEOUS,
+    CLOSE_THREE,
+    DATA,
+    HANDSHAKE,
+    REFUSED,
+    segments,
+)
+from wirelens.explain.conversation import ConversationTracker
+from wirelens.explain.tcp_state import State as S
+
+
+def run(steps):
+    tracker = ConversationTracker()
+    stories = [tracker.feed(seg) for seg in segments(steps)]
+    return stories, tracker.summaries()
+
+
+def test_handshake_roles_states_and_relative_numbers():
+    stories, [summary] = run(HANDSHAKE)
+    assert [s.role for s in stories] == ["handshake-1", "handshake-2", "handshake-3"]
+    assert [s.states_after for s in stories] == [
+        (S.SYN_SENT, S.SYN_RECEIVED),
+        (S.ESTABLISHED, S.SYN_RECEIVED),
+        (S.ESTABLISHED, S.ESTABLISHED),
+    ]
+    assert stories[0].states_before == (S.CLOSED, S.LISTEN)
+    assert (stories[1].rel_seq, stories[1].rel_ack) == (0, 1)
+    assert (stories[2].rel_seq, stories[2].rel_ack) == (1, 1)
+    assert stories[1].acked == "syn" and stories[1].receiver_isn == 1000
+    assert summary.handshake == "complete" and summary.close == "none"
+    assert summary.client == "127.0.0.1:40000" and not summary.client_guessed
+
+
+def test_data_then_four_segment_close():
+    stories, [summary] = run(HANDSHAKE + DATA + CLOSE_FOUR)
+    assert [s.role for s in stories[3:]] == [
+        "data", "ack", "data", "ack", "close-1", "close-2", "close-3", "close-4"]
+    assert [s.states_after for s in stories[7:]] == [
+        (S.FIN_WAIT_1, S.CLOSE_WAIT),
+        (S.FIN_WAIT_2, S.CLOSE_WAIT),
+        (S.TIME_WAIT, S.LAST_ACK),
+        (S.TIME_WAIT, S.CLOSED),
+    ]
+    assert summary.close == "four-segment" and summary.closed_first == "client"
+    assert (summary.bytes_c2s, summary.bytes_s2c) == (14, 14)
+    assert not summary.half_close
+    assert summary.history == "ShADadFf"
+    assert not any(s.unexpected for s in stories)
+
+
+def test_three_segment_close_fin_rides_on_the_ack():
+    stories, [summary] = run(HANDSHAKE + DATA + CLOSE_THREE)
+    assert [s.role for s in stories[7:]] == ["close-1", "close-2+3", "close-4"]
+    assert stories[8].states_after == (S.TIME_WAIT, S.LAST_ACK)
+    assert stories[9].states_after == (S.TIME_WAIT, S.CLOSED)
+    assert summary.close == "three-segment"
+
+
+def test_simultaneous_close_goes_through_closing():
+    stories, [summary] = run(HANDSHAKE + DATA + CLOSE_SIMULTANEOUS)
+    assert stories[8].role == "close-simultaneous"
+    assert stories[8].states_after == (S.CLOSING, S.CLOSING)
+    assert stories[-1].states_after == (S.TIME_WAIT, S.TIME_WAIT)
+    assert summary.close == "simultaneous"
+
+
+def test_refused_connection():
+    stories, [summary] = run(REFUSED)
+    assert [s.role for s in stories] == ["handshake-1", "reset"]
+    assert stories[-1].states_after[0] is S.CLOSED
+    assert summary.handshake == "refused"
+
+
+def test_capture_that_starts_mid_stream_guesses_the_client_by_port():
+    stories, [summary] = run(DATA)
+    assert summary.client_guessed and summary.client == "127.0.0.1:40000"
+    assert summary.handshake == "none"
+    assert stories[0].states_before == (S.ESTABLISHED, S.ESTABLISHED)
+
+
+def test_a_segment_the_table_does_not_expect_is_named_not_raised():
+    stories, _ = run(HANDSHAKE + [("s", "S", 0, None, b"")])
+    assert stories[-1].unexpected  # a bare SYN from an established server
+    assert stories[-1].states_after == (S.ESTABLISHED, S.ESTABLISHED)
+
+
+def test_retransmitted_data_is_marked():
+    stories, [summary] = run(HANDSHAKE + DATA[:1] + DATA[:1])
+    assert stories[-1].retransmission and not stories[-2].retransmission
+    assert summary.bytes_c2s == 14
