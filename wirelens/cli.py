@@ -43,13 +43,18 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="text for people, json for programs")
     parser.add_argument("--width", type=int, default=0, help="terminal width (default: detect)")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--step", action="store_true",
+                      help="one packet per keypress (space / arrows), for teaching live")
+    mode.add_argument("--quiz", action="store_true",
+                      help="before each packet, guess which one comes next; scored at the end")
 
 
 def sample_path() -> str:
     return str(resources.files("wirelens").joinpath("samples", SAMPLE))
 
 
-def emit(exp: Explanation, fmt: str, lang: str, width: int) -> None:
+def emit(exp: Explanation, fmt: str, lang: str, width: int, mode: str = "") -> None:
     if fmt == "json":
         from wirelens.render.json import dumps
 
@@ -58,7 +63,16 @@ def emit(exp: Explanation, fmt: str, lang: str, width: int) -> None:
     from wirelens.render.terminal import render
 
     console = Console(width=width or None, highlight=False)
+    if mode in ("step", "quiz"):
+        from wirelens import interactive
+
+        (interactive.step if mode == "step" else interactive.quiz)(exp, console, lang)
+        return
     render(exp, console, lang)
+
+
+def mode_of(args: argparse.Namespace) -> str:
+    return "step" if args.step else "quiz" if args.quiz else ""
 
 
 def _fail(prog: str, message: str) -> int:
@@ -132,7 +146,7 @@ def run_demo(args: argparse.Namespace) -> int:
         exp = replace(exp, warnings=tuple(run.warnings) + exp.warnings)
     if args.save:
         _save(args.save, run.frames, run.calls, args.force)
-    emit(exp, args.format, args.lang, args.width)
+    emit(exp, args.format, args.lang, args.width, mode_of(args))
     return 0
 
 
@@ -205,7 +219,7 @@ def run_pcap(args: argparse.Namespace) -> int:
     if not files:
         raise UsageError("no capture file given (or use --sample)")
     for path in files:
-        emit(explain_file(path), args.format, args.lang, args.width)
+        emit(explain_file(path), args.format, args.lang, args.width, mode_of(args))
     return 0
 
 

@@ -1,0 +1,70 @@
+"""--step and --quiz driven through a pseudo-terminal, as a student's keyboard would."""
+
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+EXPLAIN_PCAP = str(Path(sys.executable).parent / "explain-pcap")
+
+
+def read_until(fd: int, needle: bytes, limit: float = 20.0) -> bytes:
+    out = b""
+    deadline = time.monotonic() + limit
+    while needle not in out and time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                out += os.read(fd, 65536)
+            except OSError:
+                break
+    return out
+
+
+def spawn(*args: str) -> tuple[subprocess.Popen[bytes], int]:
+    controller, terminal = pty.openpty()
+    env = {**os.environ, "COLUMNS": "100", "LINES": "40", "TERM": "xterm"}
+    proc = subprocess.Popen([EXPLAIN_PCAP, "--sample", "--lang", "en", *args], stdin=terminal,
+                            stdout=terminal, stderr=terminal, env=env, close_fds=True)
+    os.close(terminal)
+    return proc, controller
+
+
+def test_step_mode_moves_with_keys():
+    proc, fd = spawn("--step")
+    try:
+        assert b"1 / 10" in read_until(fd, b"1 / 10")
+        os.write(fd, b" ")
+        assert b"2 / 10" in read_until(fd, b"2 / 10")
+        os.write(fd, b"\x1b[F")  # End
+        assert b"10 / 10" in read_until(fd, b"10 / 10")
+        os.write(fd, b"\x1b[D")  # Left
+        assert b"9 / 10" in read_until(fd, b"9 / 10")
+        os.write(fd, b"q")
+        assert proc.wait(10) == 0
+    finally:
+        proc.kill()
+        os.close(fd)
+
+
+def test_quiz_scores_the_answers():
+    proc, fd = spawn("--quiz")
+    try:
+        for _ in range(10):
+            read_until(fd, b"Press 1-4")
+            os.write(fd, b"1")
+        assert b"Score:" in read_until(fd, b"Score:")
+        assert proc.wait(10) == 0
+    finally:
+        proc.kill()
+        os.close(fd)
+
+
+def test_without_a_terminal_step_prints_the_full_listing():
+    done = subprocess.run([EXPLAIN_PCAP, "--sample", "--lang", "en", "--step"],
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0
+    assert "Packet 10" in done.stdout
