@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from wirelens.capture.live import LiveCapture
 from wirelens.demos.calllog import CallLog
+from wirelens.demos.place import Loopback, Place
 from wirelens.demos.tcp import prepare_server, run_exchange
 from wirelens.explain.closewatch import CloseWatcher
 from wirelens.explain.records import Frame, SocketCall
@@ -27,21 +28,24 @@ class DemoRun:
 
 
 def run_tcp_demo(host: str = "127.0.0.1", port: int = 0, message: str = "Hello, Server!",
-                 interface: str = "lo") -> DemoRun:
+                 place: Place | None = None) -> DemoRun:
+    place = place or Loopback(host)
+    host, interface = place.server_address, place.interface
     log = CallLog()
-    server = prepare_server(log, host, port)
+    server = prepare_server(log, host, port, place)
     warnings: list[Message] = []
     if server.port_changed:
         warnings.append(msg("warning.port_changed", asked=port, port=server.port))
     bpf = f"tcp port {server.port}"
     capture = LiveCapture(interface, bpf, until=CloseWatcher())
     try:
-        capture.start()
+        with place.enter("sniffer"):
+            capture.start()
     except BaseException:
         server.sock.close()
         raise
     try:
-        reply = run_exchange(log, server, message.encode("utf-8"))
+        reply = run_exchange(log, server, message.encode("utf-8"), place)
         if not capture.finished.wait(CLOSE_WAIT_SECONDS):
             warnings.append(msg("warning.capture_incomplete", reason=f"{CLOSE_WAIT_SECONDS} s"))
     finally:

@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass
 
 from wirelens.demos.calllog import CallLog
+from wirelens.demos.place import Loopback, Place
 
 DEFAULT_MESSAGE = "Hello, Server!"
 REPLY = "Hello, Client!"
@@ -37,7 +38,13 @@ def _describe_bytes(data: bytes) -> str:
     return repr(data) if len(data) <= 24 else f"{len(data)} bytes"
 
 
-def prepare_server(log: CallLog, host: str, port: int) -> PreparedServer:
+def prepare_server(log: CallLog, host: str, port: int,
+                   place: Place | None = None) -> PreparedServer:
+    with (place or Loopback(host)).enter("server"):
+        return _prepare_server(log, host, port)
+
+
+def _prepare_server(log: CallLog, host: str, port: int) -> PreparedServer:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = log.call("server", "socket", socket.socket, family, socket.SOCK_STREAM,
                     describe=lambda s: "AF_INET6, SOCK_STREAM" if family == socket.AF_INET6
@@ -58,7 +65,8 @@ def prepare_server(log: CallLog, host: str, port: int) -> PreparedServer:
     return PreparedServer(sock, host, sock.getsockname()[1], changed)
 
 
-def run_exchange(log: CallLog, server: PreparedServer, message: bytes) -> bytes:
+def run_exchange(log: CallLog, server: PreparedServer, message: bytes,
+                 place: Place | None = None) -> bytes:
     """Runs both sides; returns what the client received. Raises DemoError on failure."""
     errors: list[BaseException] = []
 
@@ -83,8 +91,9 @@ def run_exchange(log: CallLog, server: PreparedServer, message: bytes) -> bytes:
     thread = threading.Thread(target=serve, name="wirelens-demo-server", daemon=True)
     thread.start()
     family = server.sock.family
-    client = log.call("client", "socket", socket.socket, family, socket.SOCK_STREAM,
-                      describe=lambda s: "SOCK_STREAM")
+    with (place or Loopback(server.host)).enter("client"):
+        client = log.call("client", "socket", socket.socket, family, socket.SOCK_STREAM,
+                          describe=lambda s: "SOCK_STREAM")
     client.settimeout(TIMEOUT)
     try:
         with client:

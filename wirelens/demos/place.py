@@ -1,0 +1,37 @@
+"""Where a demo runs: on loopback, or (later) between two hosts of the lab.
+
+A socket belongs to the network namespace it was created in, so a demo creates each
+side's sockets inside ``place.enter(side)``; the sniffer starts inside
+``place.enter("sniffer")``. On loopback both are no-ops.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class Place(Protocol):
+    name: str  # "loopback" or "lab"
+    interface: str  # where the sniffer listens
+    client_address: str
+    server_address: str
+
+    def enter(self, side: str) -> AbstractContextManager[None]:
+        """Run the block in the network of ``side``: "client", "server" or "sniffer"."""
+        ...
+
+
+@dataclass(frozen=True)
+class Loopback:
+    server_address: str = "127.0.0.1"
+    name: str = "loopback"
+    interface: str = "lo"
+
+    @property
+    def client_address(self) -> str:
+        return self.server_address
+
+    def enter(self, side: str) -> AbstractContextManager[None]:
+        return nullcontext()
