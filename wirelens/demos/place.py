@@ -13,10 +13,17 @@ from typing import Protocol
 
 
 class Place(Protocol):
-    name: str  # "loopback" or "lab"
-    interface: str  # where the sniffer listens
-    client_address: str
-    server_address: str
+    @property
+    def name(self) -> str: ...  # "loopback" or "lab"
+
+    @property
+    def interface(self) -> str: ...  # where the sniffer listens
+
+    @property
+    def client_address(self) -> str: ...
+
+    @property
+    def server_address(self) -> str: ...
 
     def enter(self, side: str) -> AbstractContextManager[None]:
         """Run the block in the network of ``side``: "client", "server" or "sniffer"."""

@@ -29,23 +29,23 @@ class DemoRun:
 
 def run_tcp_demo(host: str = "127.0.0.1", port: int = 0, message: str = "Hello, Server!",
                  place: Place | None = None) -> DemoRun:
-    place = place or Loopback(host)
-    host, interface = place.server_address, place.interface
+    where: Place = place or Loopback(host)
+    host, interface = where.server_address, where.interface
     log = CallLog()
-    server = prepare_server(log, host, port, place)
+    server = prepare_server(log, host, port, where)
     warnings: list[Message] = []
     if server.port_changed:
         warnings.append(msg("warning.port_changed", asked=port, port=server.port))
     bpf = f"tcp port {server.port}"
     capture = LiveCapture(interface, bpf, until=CloseWatcher())
     try:
-        with place.enter("sniffer"):
+        with where.enter("sniffer"):
             capture.start()
     except BaseException:
         server.sock.close()
         raise
     try:
-        reply = run_exchange(log, server, message.encode("utf-8"), place)
+        reply = run_exchange(log, server, message.encode("utf-8"), where)
         if not capture.finished.wait(CLOSE_WAIT_SECONDS):
             warnings.append(msg("warning.capture_incomplete", reason=f"{CLOSE_WAIT_SECONDS} s"))
     finally:
