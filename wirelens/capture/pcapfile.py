@@ -352,13 +352,24 @@ def _packet(
     return iid, high << 32 | low, body[20 : 20 + caplen], orig_len
 
 
-def open_capture(path: str | os.PathLike[str]) -> CaptureFile:
-    """Open a pcap or pcapng file, gzip-compressed or not, and check its header."""
+def open_capture(path: str | os.PathLike[str], *, fd: int | None = None) -> CaptureFile:
+    """Open a pcap or pcapng file, gzip-compressed or not, and check its header.
+
+    With ``fd``, read that already-open (seekable) descriptor instead and use ``path`` only
+    to name it: a process that dropped root reads what its privileged parent opened.
+    """
     name = os.fspath(path)
     try:
-        with open(name, "rb") as probe:
-            compressed = probe.read(2) == b"\x1f\x8b"
-        fh: io.BufferedIOBase = gzip.open(name, "rb") if compressed else open(name, "rb")
+        if fd is not None:
+            compressed = os.pread(fd, 2, 0) == b"\x1f\x8b"
+            raw: io.BufferedIOBase = os.fdopen(os.dup(fd), "rb")
+            fh: io.BufferedIOBase = (
+                gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw
+            )
+        else:
+            with open(name, "rb") as probe:
+                compressed = probe.read(2) == b"\x1f\x8b"
+            fh = gzip.open(name, "rb") if compressed else open(name, "rb")
     except OSError as exc:
         raise CaptureError(name, 0, f"cannot read it ({exc.strerror or exc}) at byte 0") from None
     cap = CaptureFile(name, "pcap", compressed, [], [], _Stream(fh))

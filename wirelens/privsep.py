@@ -1,0 +1,87 @@
+"""Root only where it is needed (the dumpcap split).
+
+The privileged process opens capture sockets and files, runs the demo's sockets and makes
+the lab; everything that parses captured bytes runs in a child that has dropped root for
+good: to the user behind sudo (SUDO_UID/SUDO_GID), otherwise to ``nobody``. The order is
+setgroups, setgid, setuid, and the drop is verified (getting root back must fail).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pwd
+import sys
+from collections.abc import Callable, Iterable
+
+FALLBACK_USER = "nobody"
+# Imported before the drop: the interpreter's own files may not be readable by the user the
+# child becomes (a Python installed under /root, say), and imports are lazy.
+ALWAYS_PRELOAD = ("encodings.ascii", "encodings.latin_1", "encodings.idna", "json", "gzip",
+                  "zlib", "tomllib", "unicodedata")
+
+
+class PrivilegeError(RuntimeError):
+    """Dropping root did not work as it must; nothing is parsed then."""
+
+
+def unprivileged_identity() -> tuple[int, int]:
+    """(uid, gid) the parsing side runs as: the sudo user, else nobody."""
+    uid, gid = os.environ.get("SUDO_UID", ""), os.environ.get("SUDO_GID", "")
+    if uid.isdigit() and gid.isdigit() and int(uid) != 0:
+        return int(uid), int(gid)
+    entry = pwd.getpwnam(FALLBACK_USER)
+    return entry.pw_uid, entry.pw_gid
+
+
+def drop_privileges(uid: int, gid: int) -> None:
+    os.setgroups([])
+    os.setgid(gid)
+    os.setuid(uid)
+    if os.getuid() != uid or os.geteuid() != uid or os.getgid() != gid or os.getegid() != gid \
+            or os.getgroups() not in ([], [gid]):
+        raise PrivilegeError("the identity after dropping root is not the one asked for")
+    try:
+        os.setuid(0)
+    except PermissionError:
+        return
+    raise PrivilegeError("root could be taken back after dropping it")
+
+
+def preload(modules: Iterable[str]) -> None:
+    for name in (*ALWAYS_PRELOAD, *modules):
+        importlib.import_module(name)
+
+
+def run_unprivileged(work: Callable[[], int], *, prepare: Callable[[], None] | None = None
+                     ) -> int:
+    """Run ``work`` in a child without root, wait for it, and return its exit status.
+
+    Not root: ``work`` simply runs here. ``prepare`` runs first, still privileged, to load
+    what the child will need (modules, catalogs). The child inherits open descriptors (the
+    capture to read) and standard output; it must not need to open root-only files itself.
+    """
+    if prepare is not None:
+        prepare()
+    if os.geteuid() != 0:
+        return work()
+    preload(())
+    uid, gid = unprivileged_identity()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # the child: drop root, then parse
+        code = 2
+        try:
+            drop_privileges(uid, gid)
+            code = work()
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 2
+        except BaseException as exc:  # one line, never a traceback from the parsing side
+            print(f"wirelens: error: {exc}", file=sys.stderr)
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 2
