@@ -103,8 +103,8 @@ class SharkPacket:
 
 
 def _pyshark_values(path: Path) -> list[dict[str, str]]:
-    wanted = [*SAME_VALUE, "tcp.seq", "tcp.ack", "tcp.len", "ip.checksum.status",
-              "tcp.checksum.status"]
+    wanted = [*SAME_VALUE, "tcp.seq", "tcp.ack", "tcp.len", "tcp.flags.res",
+              "ip.checksum.status", "tcp.checksum.status"]
     cap = pyshark.FileCapture(str(path), use_json=False, override_prefs=PREFS)
     try:
         out = []
@@ -172,7 +172,7 @@ def _conversation(ip_layer: Callable[[bool], Any], sport: int, dport: int,
     from scapy.layers.inet import TCP
     from scapy.layers.l2 import Ether
 
-    c_seq, s_seq = 1_000, 4_294_967_000  # the server's numbers wrap past 2**32
+    c_seq, s_seq = 1_000, 2**32 - 8  # the server's reply wraps its numbers past 2**32
     req, rep = b"Hello, Server!", b"Hello, Client!"
 
     def seg(from_client: bool, flags: str, seq: int, ack: int, payload: bytes = b"",
@@ -356,3 +356,15 @@ def test_every_table_field_is_a_wireshark_field(built: Compared, table: Any) -> 
     """The tables promise Wireshark's display filter names: each is one tshark reports."""
     reported = {name for shark in built.shark for name in shark.positions}
     assert [spec.name for spec in table if spec.name not in reported] == []
+
+
+def test_reserved_flag_bits_match_wireshark(tmp_path: Path) -> None:
+    from scapy.layers.inet import IP, TCP
+    from scapy.layers.l2 import Ether
+
+    path = tmp_path / "reserved.pcapng"
+    segment = Ether() / IP(src="192.0.2.1", dst="192.0.2.2") / TCP(flags="S", reserved=1)
+    write_pcapng(path, [Frame(1, 0, bytes(segment))])
+    compared = compare(path)
+    ours, shark = compared.ours[0], compared.shark[0]
+    assert field(ours, "tcp.flags.res").value == _int(shark.values["tcp.flags.res"])

@@ -58,10 +58,19 @@ def emit(exp: Explanation, fmt: str, lang: str, width: int, mode: str = "") -> N
     if fmt == "json":
         from wirelens.render.json import dumps
 
-        sys.stdout.write(dumps(exp, lang))
+        text = dumps(exp, lang)
+        buffer = getattr(sys.stdout, "buffer", None)
+        if buffer is None:
+            sys.stdout.write(text)
+        else:  # JSON is UTF-8 whatever the terminal's locale says
+            sys.stdout.flush()
+            buffer.write(text.encode("utf-8"))
+            buffer.flush()
         return
     from wirelens.render.terminal import render
 
+    if hasattr(sys.stdout, "reconfigure"):  # a non-UTF-8 locale shows "?" rather than crash
+        sys.stdout.reconfigure(errors="replace")
     console = Console(width=width or None, highlight=False)
     if mode in ("step", "quiz"):
         from wirelens import interactive

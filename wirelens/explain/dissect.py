@@ -13,7 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 from wirelens.explain.fields import FieldValue, Layer
-from wirelens.explain.layers import arp, ethernet, ipv4, ipv6, linklayers, tcp, udp
+from wirelens.explain.layers import arp, ethernet, icmpv6, ipv4, ipv6, linklayers, tcp, udp
 from wirelens.explain.layers.decoded import Decoded, Truncated
 from wirelens.explain.records import Frame
 from wirelens.explain.segment import Segment
@@ -30,6 +30,7 @@ DISSECTORS: dict[str, Dissector] = {
     "ipv4": ipv4.dissect,
     "ipv6": ipv6.dissect,
     "arp": arp.dissect,
+    "icmpv6": icmpv6.dissect,
     "tcp": tcp.dissect,
     "udp": udp.dissect,
 }
@@ -57,6 +58,7 @@ BINDINGS: dict[tuple[str, int], str] = {
     ("ipv4", 17): "udp",
     ("ipv6", 6): "tcp",
     ("ipv6", 17): "udp",
+    ("ipv6", icmpv6.PROTOCOL): "icmpv6",
 }
 
 PAYLOAD_PREVIEW = 64  # characters of payload text shown in a field's value
