@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 # root needs no sudo (a fresh container may not even have it); anyone else does.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := python3 python3-venv python3-pip iproute2 libpcap0.8 tshark ethtool \
-	chromium fonts-noto-cjk tmux
+	chromium fonts-noto-cjk tmux procps util-linux
 STAMP := .make
 
 .PHONY: all setup system venv demo test lint sample clean

@@ -77,9 +77,10 @@ def run_cli() -> RunCli:
 
 @pytest.fixture(scope="session")
 def demo_json(run_cli: RunCli) -> dict[str, Any]:
-    """One real ``explain-demo tcp --format json --lang en`` run, parsed; shared by the session."""
+    """One real ``explain-demo tcp --loopback --format json --lang en`` run, parsed; shared by
+    the session. (The two-host lab, the default, has its own tests: tests/capture/test_lab.py.)"""
     require_live()
-    done = run_cli("explain-demo", "tcp", "--format", "json", "--lang", "en")
+    done = run_cli("explain-demo", "tcp", "--loopback", "--format", "json", "--lang", "en")
     assert done.returncode == 0, done.stderr
     parsed: dict[str, Any] = json.loads(done.stdout)
     return parsed

@@ -28,6 +28,7 @@ def no_live_demo(monkeypatch: pytest.MonkeyPatch) -> None:
         pytest.fail("the demo ran, though its arguments should have been refused")
 
     monkeypatch.setattr("wirelens.demos.runner.run_tcp_demo", refuse)
+    monkeypatch.setattr("wirelens.demos.runner.run_scenario", refuse)
 
 
 def one_line_error(err: str, prog: str) -> str:
@@ -53,7 +54,7 @@ def test_demo_without_privileges_says_sudo(monkeypatch: pytest.MonkeyPatch,
 
 
 @pytest.mark.parametrize("argv", [
-    ["udp"],
+    ["no-such-scenario"],
     ["tcp", "--port", "70000"],
     ["tcp", "--port", "-1"],
     ["tcp", "--host", "localhost.example"],

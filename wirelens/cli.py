@@ -13,10 +13,11 @@ from typing import NoReturn
 
 from rich.console import Console
 
+from wirelens import reports
 from wirelens.explain.catalog import LANGUAGES
 from wirelens.explain.model import Explanation
 
-SCENARIOS = ("tcp",)
+SCENARIOS = ("tcp", "arp", "lab", "transfer")
 SAMPLE = "tcp-demo.pcapng"
 
 
@@ -94,14 +95,33 @@ def _fail(prog: str, message: str) -> int:
 
 def demo_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="explain-demo",
-                     description="Run a real TCP exchange on loopback, capture it, explain it.")
-    parser.add_argument("scenario", nargs="?", default="tcp", help="the exchange to run: tcp")
+                     description="Run a real TCP exchange between two virtual hosts (or on "
+                                 "loopback), capture it, explain it.")
+    parser.add_argument("scenario", nargs="?", default="tcp",
+                        help="tcp: the exchange; arp: only the ARP who-has / is-at; "
+                             "lab --cleanup: remove what a crashed run left; --list shows "
+                             "the scenario library (refused, half-close, dns ...)")
+    parser.add_argument("--list", action="store_true",
+                        help="list the scenarios, one line each, and exit")
     _common(parser)
-    parser.add_argument("--host", default="127.0.0.1", help="loopback address to use")
+    parser.add_argument("--host", default=None,
+                        help="run on loopback at this address (default 127.0.0.1, ::1 with "
+                             "--ipv6)")
+    parser.add_argument("--loopback", action="store_true",
+                        help="run on loopback, not in the two-host lab")
+    parser.add_argument("--ipv6", action="store_true", help="the same exchange over IPv6")
+    parser.add_argument("--verbose", action="store_true",
+                        help="print each command that builds the lab (on stderr)")
+    parser.add_argument("--cleanup", action="store_true",
+                        help="with 'lab': remove every lab object a crashed run left behind")
     parser.add_argument("--port", type=int, default=0, help="server port (default: a free one)")
     parser.add_argument("--message", default="Hello, Server!", help="what the client sends")
     parser.add_argument("--save", metavar="FILE", help="also write the capture (pcapng)")
     parser.add_argument("--force", action="store_true", help="overwrite existing output files")
+    reports.add_arguments(parser, with_force=False)
+    from wirelens.demos import wired
+
+    wired.add_arguments(parser)
     return parser
 
 
@@ -118,45 +138,167 @@ def _check_loopback(host: str) -> None:
 
 def run_demo(args: argparse.Namespace) -> int:
     from wirelens.capture.privileges import NOT_PERMITTED, can_capture
+    from wirelens.demos import scenarios
     from wirelens.files import OutputError, check_target
 
-    if args.scenario not in SCENARIOS:
+    if args.list:
+        return list_scenarios(args.lang)
+    known = (*scenarios.names(), *(s for s in SCENARIOS if s not in scenarios.SCENARIOS))
+    if args.scenario not in known:
         raise UsageError(f"unknown scenario {args.scenario!r}; choose from: "
-                         + ", ".join(SCENARIOS))
+                         + ", ".join(known))
+    if args.scenario == "lab":
+        return run_lab_command(args)
+    if args.cleanup:
+        raise UsageError("--cleanup goes with 'lab': explain-demo lab --cleanup")
+    if args.ipv6 and args.host is not None and ":" not in args.host:
+        raise UsageError(f"--ipv6 with an IPv4 --host {args.host}; use ::1 (or drop --ipv6)")
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port} is not between 0 and 65535")
-    _check_loopback(args.host)
+    if args.host is not None:
+        _check_loopback(args.host)
     if args.save:
         try:
             check_target(args.save, force=args.force)
         except OutputError as exc:
             raise UsageError(str(exc)) from exc
+    wanted = _report_targets(args)
+    plan = _wire_plan(args)
     if not can_capture():
         raise UsageError(f"{NOT_PERMITTED}. Without root: explain-pcap --sample "
                          f"({sample_path()})")
+    if plan is not None:
+        return _run_wired(args, plan, wanted)
 
+    from wirelens.capture.lab import LabError
     from wirelens.capture.live import CaptureStartError
-    from wirelens.demos.runner import run_tcp_demo
     from wirelens.demos.tcp import DemoError
-    from wirelens.explain.explainer import explain
+    from wirelens.demos.twohost import run_scenario
+    from wirelens.explain.catalog import Catalog
 
     try:
-        run = run_tcp_demo(args.host, args.port, args.message)
+        ran = run_scenario(args.scenario, port=args.port, message=args.message,
+                           loopback=args.loopback, ipv6=args.ipv6, host=args.host,
+                           verbose=sys.stderr if args.verbose else None)
+    except LabError as exc:
+        raise UsageError(f"the {args.scenario} demo needs the two-host lab: {exc}") from exc
     except (CaptureStartError, DemoError, OSError) as exc:
         raise UsageError(f"the demo could not run: {exc}") from exc
-    from wirelens.explain.text import msg
-
-    exp = explain(run.frames, socket_calls=run.calls,
-                  source=f"live capture on {run.interface}, filter \"{run.bpf}\"",
-                  source_text=msg("ui.source_live", interface=run.interface, filter=run.bpf))
-    if run.warnings:
-        from dataclasses import replace
-
-        exp = replace(exp, warnings=tuple(run.warnings) + exp.warnings)
+    run = ran.run
+    say_where(Catalog(args.lang)(ran.where), args.format == "json" or wanted.any, args.width)
+    exp = run.explain(ran.source, ran.subnets)  # with the kernel's word and the run's warnings
     if args.save:
         _save(args.save, run.frames, run.calls, args.force)
-    emit(exp, args.format, args.lang, args.width, mode_of(args))
+    if wanted.any:
+        _write_reports(exp, args.lang, wanted)
+    else:
+        emit(exp, args.format, args.lang, args.width, mode_of(args))
     return 0
+
+
+def _wire_plan(args: argparse.Namespace) -> object | None:
+    """The misbehaving wire's checked rules when the command line asks for it, else None."""
+    from wirelens.capture.impair import ImpairError
+    from wirelens.demos import wired
+
+    if not wired.wanted(args):
+        return None
+    try:
+        return wired.plan_from(args)
+    except ImpairError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def _run_wired(args: argparse.Namespace, plan: object, wanted: reports.Targets) -> int:
+    """A demo over the wire (capture/wire.py): the lab with TAP devices, both ends captured."""
+    from wirelens.capture.impair import Plan
+    from wirelens.capture.lab import LabError
+    from wirelens.capture.live import CaptureStartError
+    from wirelens.demos import wired
+    from wirelens.demos.tcp import DemoError
+    from wirelens.explain.catalog import Catalog
+    from wirelens.explain.text import msg
+
+    assert isinstance(plan, Plan)
+    try:
+        run = wired.run_wired(args.scenario, plan, message=args.message, size=args.size_bytes,
+                              port=args.port, ipv6=args.ipv6,
+                              verbose=sys.stderr if args.verbose else None)
+    except LabError as exc:
+        raise UsageError(f"the wire needs the two-host lab: {exc}") from exc
+    except (CaptureStartError, DemoError, OSError) as exc:
+        raise UsageError(f"the demo could not run: {exc}") from exc
+    print(Catalog(args.lang)(msg("lab.where_lab", **run.lab)),
+          file=sys.stderr if args.format == "json" or wanted.any else sys.stdout, flush=True)
+    exp = wired.explanation(run)
+    if args.save:
+        _save(args.save, run.frames, run.calls, args.force)
+    if wanted.any:
+        _write_reports(exp, args.lang, wanted)
+    else:
+        emit(exp, args.format, args.lang, args.width, mode_of(args))
+    return 0
+
+
+def _report_targets(args: argparse.Namespace, inputs: int = 1) -> reports.Targets:
+    """The page, SVG and Markdown files asked for, checked before any work is done."""
+    from wirelens.files import OutputError
+
+    try:
+        return reports.targets(args, inputs)
+    except OutputError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def _write_reports(exp: Explanation, lang: str, wanted: reports.Targets) -> None:
+    from wirelens.files import OutputError
+
+    try:
+        reports.write(exp, lang, wanted)
+    except (OutputError, OSError) as exc:
+        raise UsageError(f"cannot write: {exc}") from exc
+
+
+def list_scenarios(lang: str) -> int:
+    """``explain-demo --list``: the scenario library, one line each, in ``lang``."""
+    from wirelens.demos import scenarios
+    from wirelens.explain.catalog import Catalog
+
+    cat = Catalog(lang)
+    width = max(len(name) for name in scenarios.names())
+    for name, scenario in scenarios.SCENARIOS.items():
+        print(f"{name:<{width}}  {cat.text(scenario.summary)}")
+    return 0
+
+
+def run_lab_command(args: argparse.Namespace) -> int:
+    """``explain-demo lab --cleanup``: remove every lab object whose run has ended."""
+    from wirelens.capture.lab import LabError, leftovers, main_cleanup
+
+    if not args.cleanup:
+        raise UsageError("'lab' needs --cleanup (the lab itself is built by the tcp and arp "
+                         "demos)")
+    try:
+        removed = main_cleanup(verbose=args.verbose)
+    except LabError as exc:
+        raise UsageError(str(exc)) from exc
+    for item in removed:
+        print(f"removed {item}")
+    for item in leftovers():
+        print(f"left alone (its demo is still running): {item}")
+    if not removed:
+        print("nothing of the lab was left behind")
+    return 0
+
+
+def say_where(text: str, aside: bool, width: int) -> None:
+    """The demo's first line: where it ran. On stderr, as one line, when stdout is for a
+    program (JSON) or files are written; else wrapped to the terminal, before the rest."""
+    stream = sys.stderr if aside else sys.stdout
+    if hasattr(stream, "reconfigure"):  # a non-UTF-8 locale shows "?" rather than crash
+        stream.reconfigure(errors="replace")
+    Console(file=stream, width=width or None, highlight=False, soft_wrap=aside).print(
+        text, markup=False)
 
 
 def _save(path: str, frames: Sequence[object], calls: Sequence[object], force: bool) -> None:
@@ -176,7 +318,9 @@ def _save(path: str, frames: Sequence[object], calls: Sequence[object], force: b
 
 
 def demo_main(argv: Sequence[str] | None = None) -> int:
-    args = demo_parser().parse_args(argv)
+    from wirelens.demos.wired import join_negative
+
+    args = demo_parser().parse_args(join_negative(sys.argv[1:] if argv is None else argv))
     try:
         return run_demo(args)
     except UsageError as exc:
@@ -195,6 +339,17 @@ def pcap_parser() -> argparse.ArgumentParser:
     parser.add_argument("--sample", action="store_true",
                         help="explain the capture shipped with wirelens")
     _common(parser)
+    parser.add_argument("--summary", action="store_true",
+                        help="the overview only: each conversation's story, verdict and "
+                             "anomalies, no per-packet layers (the default above 1 MB)")
+    parser.add_argument("--conversation", type=int, metavar="N",
+                        help="explain conversation N of the overview packet by packet")
+    parser.add_argument("--filter", metavar="BPF",
+                        help='only the frames a BPF filter keeps, as tcpdump takes it: '
+                             '"tcp port 80"')
+    parser.add_argument("--merge", action="store_true",
+                        help="several files as one capture, frames merged in time order")
+    reports.add_arguments(parser, with_force=True)
     return parser
 
 
@@ -223,13 +378,73 @@ def explain_file(path: str) -> Explanation:
     return exp
 
 
+SMALL_FILE = 1024 * 1024  # bytes; bigger files get the overview unless --conversation is given
+
+
 def run_pcap(args: argparse.Namespace) -> int:
+    from wirelens import pcapjob
+
     files = list(args.files) + ([sample_path()] if args.sample else [])
     if not files:
         raise UsageError("no capture file given (or use --sample)")
-    for path in files:
-        emit(explain_file(path), args.format, args.lang, args.width, mode_of(args))
+    if args.conversation is not None and args.conversation < 1:
+        raise UsageError(f"--conversation {args.conversation}: conversations count from 1")
+    options = pcapjob.Options(bpf=args.filter, lang=args.lang, fmt=args.format,
+                              width=args.width)
+    wanted = _report_targets(args, len(files))
+    try:
+        if wanted.any:  # the page, the SVG, the report: each capture explained packet by packet
+            for path in files:
+                if args.conversation is not None:
+                    exp = pcapjob.explain_conversation(path, args.conversation, options)
+                elif _size(path) > SMALL_FILE:
+                    raise UsageError(f"{path} is big: a page shows one conversation of it; "
+                                     "pick one with --conversation N (see the overview)")
+                else:
+                    exp = pcapjob.explain_small(path, options)
+                _write_reports(exp, args.lang, wanted)
+            return 0
+        if args.conversation is not None:
+            for path in files:
+                exp = pcapjob.explain_conversation(path, args.conversation, options)
+                emit(exp, args.format, args.lang, args.width, mode_of(args))
+            return 0
+        if args.merge:
+            _write(pcapjob.render_overview(pcapjob.merged_overview(files, options), options))
+            return 0
+        overview = [p for p in files if args.summary or _size(p) > SMALL_FILE]
+        if not overview:  # small files: every packet explained, as explain-demo does
+            for path in files:
+                emit(pcapjob.explain_small(path, options), args.format, args.lang, args.width,
+                     mode_of(args))
+            return 0
+        several = len(files) > 1 and args.format == "json"
+        _write("[\n" if several else "")
+        for i, (_path, text, error) in enumerate(pcapjob.render_overviews(files, options)):
+            if error:
+                raise UsageError(error)
+            _write((",\n" if several and i else "") + (text.rstrip("\n") if several else text))
+        _write("\n]\n" if several else "")
+    except pcapjob.JobError as exc:
+        raise UsageError(str(exc)) from exc
     return 0
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+def _write(text: str) -> None:
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(text)
+    else:  # JSON and text both go out as UTF-8 whatever the locale says
+        sys.stdout.flush()
+        buffer.write(text.encode("utf-8"))
+        buffer.flush()
 
 
 def pcap_main(argv: Sequence[str] | None = None) -> int:

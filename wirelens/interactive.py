@@ -50,7 +50,11 @@ def read_key(fd: int) -> str:
 
 
 def _ladder_until(exp: Explanation, upto: int, width: int, cat: Catalog) -> list[str]:
-    conversation = next((p.conversation for p in exp.packets if p.conversation), 0)
+    """The ladder of the shown packet's own conversation, down to that packet."""
+    here = next((p for p in exp.packets if p.index == upto), None)
+    conversation = (here.conversation or here.related) if here else 0
+    if not conversation:
+        conversation = next((p.conversation for p in exp.packets if p.conversation), 0)
     lines = text_lines(exp, conversation, width, cat)
     shown = [r.packet for r in rows(exp, conversation, width)]
     return [lines[0]] + [line for line, packet in zip(lines[1:], shown, strict=True)

@@ -46,7 +46,7 @@ def payload(packet: Packet) -> bytes:
 
 
 def demo(run_cli: RunCli, *args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
-    done = run_cli("explain-demo", "tcp", "--format", "json", *args, env=env)
+    done = run_cli("explain-demo", "tcp", "--loopback", "--format", "json", *args, env=env)
     assert done.returncode == 0, done.stderr
     parsed: dict[str, Any] = json.loads(done.stdout)
     return parsed

@@ -15,7 +15,8 @@ PREFIX = "wirelens-socket-calls "
 
 
 def calls_comment(calls: Sequence[SocketCall]) -> str:
-    rows = [[c.side, c.call, c.start_ns, c.end_ns, c.result, c.nbytes] for c in calls]
+    rows = [[c.side, c.call, c.start_ns, c.end_ns, c.result, c.nbytes]
+            + ([c.conn] if c.conn else []) for c in calls]
     return PREFIX + json.dumps(rows, ensure_ascii=False)
 
 
@@ -26,9 +27,10 @@ def calls_from_comments(comments: Iterable[str]) -> list[SocketCall]:
             continue
         try:
             rows = json.loads(comment[len(PREFIX):])
-            return [
-                SocketCall(str(side), str(call), int(start), int(end), str(result), int(n))
-                for side, call, start, end, result, n in rows
+            return [  # a 7th column, when present, names the connection
+                SocketCall(str(side), str(call), int(start), int(end), str(result), int(n),
+                           str(conn[0]) if conn else "")
+                for side, call, start, end, result, n, *conn in rows
             ]
         except (ValueError, TypeError):
             return []

@@ -29,6 +29,10 @@ class Place(Protocol):
         """Run the block in the network of ``side``: "client", "server" or "sniffer"."""
         ...
 
+    def capture_filter(self, port: int) -> str:
+        """The sniffer's BPF filter for a demo on ``port``."""
+        ...
+
 
 @dataclass(frozen=True)
 class Loopback:
@@ -42,3 +46,6 @@ class Loopback:
 
     def enter(self, side: str) -> AbstractContextManager[None]:
         return nullcontext()
+
+    def capture_filter(self, port: int) -> str:
+        return f"tcp port {port}"  # loopback has no ARP or neighbour discovery to show

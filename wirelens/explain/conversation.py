@@ -11,10 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from wirelens.explain.analysis import KIND_NAMES, RETRANSMISSIONS, Analysis, Kind
 from wirelens.explain.segment import Segment
 from wirelens.explain.tcp_state import Event, State, classify, step
 
 MOD = 1 << 32
+_RETRANSMITTED = int(RETRANSMISSIONS | Kind.OUT_OF_ORDER)
+_ZERO_WINDOW = int(Kind.ZERO_WINDOW)
+_KIND_NAMES = tuple((int(kind), name) for kind, name in KIND_NAMES.items())
 Address = tuple[str, int]
 
 
@@ -64,6 +68,11 @@ class _Conversation:
     simultaneous: bool = False
     half_close: bool = False
     history: str = ""
+    analysis: Analysis = field(default_factory=Analysis)
+    packet_count: int = 0
+    anomalies: list[tuple[str, int]] = field(default_factory=list)  # (kind, frame), capped
+    anomaly_counts: dict[str, int] = field(default_factory=dict)
+    reset_sides: set[str] = field(default_factory=set)
 
     def side(self, name: str) -> _Side:
         return self.client if name == "client" else self.server
@@ -87,6 +96,7 @@ class SegmentStory:
     acked: str  # what the ack newly acknowledges: "syn", "fin", "data", "" (nothing new)
     fin_seq: int | None  # the receiver's FIN sequence number when ``acked`` is "fin"
     retransmission: bool
+    kinds: int = 0  # Wireshark's analysis of the segment: ``analysis.Kind`` bits
 
 
 ROLES = (
@@ -115,20 +125,42 @@ class ConversationSummary:
     last_ns: int
     final_states: tuple[State, State]
     history: str  # Zeek-style letters, upper case from the client
+    verdict: str = ""  # Zeek's conn_state: one of VERDICTS
+    packet_count: int = 0  # always counted, even when ``packets`` is not kept
+    anomalies: tuple[tuple[str, int], ...] = ()  # (kind, frame number), in capture order
+    anomaly_counts: tuple[tuple[str, int], ...] = ()  # (kind, how many), all of them
+    anomalies_cut: bool = False  # more anomalies than the tracker keeps were seen
+
+
+# Zeek's conn_state vocabulary (base/protocols/conn/main.zeek), in the order Zeek tests it.
+VERDICTS = ("REJ", "RSTRH", "RSTR", "RSTOS0", "RSTO", "SF", "SH", "S2", "SHR", "S3", "S0", "S1",
+            "OTH")
 
 
 class ConversationTracker:
-    def __init__(self, *, server_listening: bool = True) -> None:
+    """Follows every conversation; memory is per conversation still open.
+
+    ``keep_packets=False`` keeps counts instead of every frame number (the overview of a
+    big file), and ``max_anomalies`` caps the anomalies listed per conversation (all are
+    still counted). ``pop_finished`` hands back conversations that ended a while ago and
+    forgets them, so a long capture costs memory for the conversations open at once only.
+    """
+
+    def __init__(self, *, server_listening: bool = True, keep_packets: bool = True,
+                 max_anomalies: int | None = None, first_number: int = 1) -> None:
         self._by_key: dict[tuple[Address, Address], _Conversation] = {}
-        self._all: list[_Conversation] = []
+        self._all: dict[int, _Conversation] = {}
+        self._count = first_number - 1
         self._server_listening = server_listening
+        self._keep_packets = keep_packets
+        self._max_anomalies = max_anomalies
 
     def _conversation(self, seg: Segment) -> tuple[_Conversation, str]:
         key = (seg.source, seg.destination)
         conv = self._by_key.get(key)
         if conv is None:
             conv = self._by_key.get((seg.destination, seg.source))
-        if conv is not None and not (seg.syn and not seg.has_ack and _finished(conv)):
+        if conv is not None and not (seg.syn and not seg.has_ack and _reused(conv, seg)):
             sender = "client" if conv.client.address == seg.source else "server"
             return conv, sender
         # A new conversation: the first SYN names the client; otherwise guess by port.
@@ -142,8 +174,9 @@ class ConversationTracker:
             server = seg.destination if high_src else seg.source
             guessed = True
         mid_stream = not seg.syn
+        self._count += 1
         conv = _Conversation(
-            number=len(self._all) + 1,
+            number=self._count,
             client=_Side(client, State.ESTABLISHED if mid_stream else State.CLOSED),
             server=_Side(
                 server,
@@ -153,8 +186,9 @@ class ConversationTracker:
             client_guessed=guessed,
             first_ns=seg.ts_ns,
         )
+        self._by_key.pop((server, client), None)  # a reused port pair: forget the old one
         self._by_key[(client, server)] = conv
-        self._all.append(conv)
+        self._all[conv.number] = conv
         return conv, "client" if client == seg.source else "server"
 
     def feed(self, seg: Segment) -> SegmentStory:
@@ -211,9 +245,18 @@ class ConversationTracker:
         if not retransmission:
             snd.bytes_sent += seg.payload_len
         snd.packets += 1
-        conv.packets.append(seg.index)
+        conv.packet_count += 1
+        if self._keep_packets:
+            conv.packets.append(seg.index)
         conv.last_ns = seg.ts_ns
-        _add_history(conv, sender_name, seg)
+        kinds = conv.analysis.segment(
+            0 if sender_name == "client" else 1, seg.seq, seg.ack, seg.payload_len, seg.flags,
+            seg.window, seg.ts_ns, seg.wscale)
+        if kinds:
+            self._note_anomalies(conv, seg.index, kinds)
+        if seg.rst:
+            conv.reset_sides.add(sender_name)
+        _add_history(conv, sender_name, seg, kinds)
 
         rel_ack = None
         if seg.has_ack and rcv.base is not None:
@@ -235,7 +278,16 @@ class ConversationTracker:
             acked=acked,
             fin_seq=rcv.fin_seq if acked == "fin" else None,
             retransmission=retransmission,
+            kinds=kinds,
         )
+
+    def _note_anomalies(self, conv: _Conversation, frame: int, kinds: int) -> None:
+        cap = self._max_anomalies
+        for kind, name in _KIND_NAMES:
+            if kinds & kind:
+                conv.anomaly_counts[name] = conv.anomaly_counts.get(name, 0) + 1
+                if cap is None or len(conv.anomalies) < cap:
+                    conv.anomalies.append((name, frame))
 
     @staticmethod
     def _role(conv: _Conversation, seg: Segment, sender: str, acked: str, again: bool) -> str:
@@ -280,10 +332,27 @@ class ConversationTracker:
 
     def all_closed(self) -> bool:
         """Every conversation seen so far has finished: both FINs acknowledged, or a reset."""
-        return bool(self._all) and all(_finished(c) or c.reset_by for c in self._all)
+        return bool(self._all) and all(_finished(c) or c.reset_by for c in self._all.values())
 
     def summaries(self) -> list[ConversationSummary]:
-        return [_summary(c) for c in self._all]
+        """The conversations not yet handed back by ``pop_finished``, by number."""
+        return [_summary(c) for c in self._all.values()]
+
+    @property
+    def open_count(self) -> int:
+        return len(self._all)
+
+    def pop_finished(self, now_ns: int, quiet_ns: int) -> list[ConversationSummary]:
+        """Summaries of conversations that ended (closed or reset) and have been quiet for
+        ``quiet_ns`` before ``now_ns``; the tracker forgets them. A later segment of the
+        same port pair then starts a new conversation (Wireshark would continue the old)."""
+        done = [c for c in self._all.values()
+                if now_ns - c.last_ns > quiet_ns and (c.reset_by or _finished(c))]
+        for conv in done:
+            del self._all[conv.number]
+            if self._by_key.get((conv.client.address, conv.server.address)) is conv:
+                del self._by_key[(conv.client.address, conv.server.address)]
+        return [_summary(c) for c in done]
 
 
 def _finished(conv: _Conversation) -> bool:
@@ -291,8 +360,18 @@ def _finished(conv: _Conversation) -> bool:
         State.CLOSED, State.TIME_WAIT, State.LISTEN)
 
 
-def _add_history(conv: _Conversation, sender: str, seg: Segment) -> None:
-    """Zeek's history letters (S SYN, H SYN-ACK, A ACK, D data, F FIN, R RST), once each way."""
+def _reused(conv: _Conversation, seg: Segment) -> bool:
+    """A new SYN on a known port pair starts a new conversation, as Wireshark's "port numbers
+    reused": when the old one finished, or the SYN's sequence number is not the old ISN."""
+    if _finished(conv):
+        return True
+    sender = conv.client if conv.client.address == seg.source else conv.server
+    return sender.base is not None and seg.seq != sender.base
+
+
+def _add_history(conv: _Conversation, sender: str, seg: Segment, kinds: int = 0) -> None:
+    """Zeek's history letters (S SYN, H SYN-ACK, A ACK, D data, F FIN, R RST, T retransmitted
+    payload, W zero window), each once a direction, in the order they first happened."""
     letters = []
     if seg.syn:
         letters.append("H" if seg.has_ack else "S")
@@ -304,6 +383,10 @@ def _add_history(conv: _Conversation, sender: str, seg: Segment) -> None:
         letters.append("F")
     if seg.rst:
         letters.append("R")
+    if kinds & _RETRANSMITTED:
+        letters.append("T")
+    if kinds & _ZERO_WINDOW:
+        letters.append("W")
     for letter in letters:
         mark = letter if sender == "client" else letter.lower()
         if mark not in conv.history:
@@ -347,4 +430,66 @@ def _summary(conv: _Conversation) -> ConversationSummary:
         last_ns=conv.last_ns,
         final_states=(conv.client.state, conv.server.state),
         history=conv.history,
+        verdict=_verdict(conv),
+        packet_count=conv.packet_count,
+        anomalies=tuple(conv.anomalies),
+        anomaly_counts=tuple(conv.anomaly_counts.items()),
+        anomalies_cut=sum(conv.anomaly_counts.values()) > len(conv.anomalies),
     )
+
+
+def _endpoint(conv: _Conversation, name: str) -> str:
+    """Zeek's view of one endpoint from what it sent: inactive, partial (no SYN seen),
+    syn_sent, syn_ack_sent, established, closed (sent a FIN) or reset (sent a RST)."""
+    side = conv.side(name)
+    if name in conv.reset_sides:
+        return "reset"
+    if name in conv.fins:
+        return "closed"
+    if side.packets == 0:
+        return "inactive"
+    opened = conv.saw_syn if name == "client" else conv.saw_syn_ack
+    if not opened:
+        return "partial"
+    if conv.saw_handshake_ack:
+        return "established"
+    return "syn_sent" if name == "client" else "syn_ack_sent"
+
+
+def _verdict(conv: _Conversation) -> str:
+    """Zeek's conn_state, by the rules of its ``conn_state`` function, in its order."""
+    orig, resp = _endpoint(conv, "client"), _endpoint(conv, "server")
+    o_inactive, r_inactive = orig in ("inactive", "partial"), resp in ("inactive", "partial")
+    if resp == "reset":
+        no_data = conv.client.bytes_sent == 0 and conv.server.bytes_sent == 0
+        if orig in ("syn_sent", "syn_ack_sent") or (orig == "reset" and no_data):
+            return "REJ"
+        return "RSTRH" if o_inactive else "RSTR"
+    if orig == "reset":
+        if r_inactive:
+            return "RSTOS0" if _syn_then_reset(conv.history) else "OTH"
+        return "RSTO"
+    if orig == "closed" and resp == "closed":
+        return "SF"
+    if orig == "closed":
+        return "SH" if r_inactive else "S2"
+    if resp == "closed":
+        return "SHR" if o_inactive else "S3"
+    if orig == "syn_sent" and resp == "inactive":
+        return "S0"
+    if orig == "established" and resp == "established":
+        return "S1"
+    return "OTH"
+
+
+def _syn_then_reset(history: str) -> bool:
+    """Zeek's /^?S[^HAFGIQ]*R/: a SYN, then a RST with no answer or ACK between."""
+    h = history[1:] if history.startswith("^") else history
+    if not h.startswith("S"):
+        return False
+    for letter in h[1:]:
+        if letter == "R":
+            return True
+        if letter in "HAFGIQ":
+            return False
+    return False

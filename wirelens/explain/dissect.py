@@ -8,12 +8,12 @@ picks the one after it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
 from wirelens.explain.fields import FieldValue, Layer
-from wirelens.explain.layers import arp, ethernet, icmpv6, ipv4, ipv6, linklayers, tcp, udp
+from wirelens.explain.layers import arp, dns, ethernet, icmpv6, ipv4, ipv6, linklayers, tcp, udp
 from wirelens.explain.layers.decoded import Decoded, Truncated
 from wirelens.explain.records import Frame
 from wirelens.explain.segment import Segment
@@ -33,6 +33,7 @@ DISSECTORS: dict[str, Dissector] = {
     "icmpv6": icmpv6.dissect,
     "tcp": tcp.dissect,
     "udp": udp.dissect,
+    "dns": dns.dissect,
 }
 
 LINK_TYPES: dict[int, str] = {
@@ -62,6 +63,32 @@ BINDINGS: dict[tuple[str, int], str] = {
 }
 
 PAYLOAD_PREVIEW = 64  # characters of payload text shown in a field's value
+
+
+# (transport, port) -> the application layer carried on that port, either way.
+PORT_BINDINGS: dict[tuple[str, int], str] = {("udp", dns.PORT): "dns"}
+
+
+@dataclass(frozen=True, slots=True)
+class DissectOptions:
+    """What the caller knows that the bytes do not say, passed in (never a global setting):
+    ``ports`` adds port bindings, e.g. {("udp", 40053): "dns"} for a demo's DNS server."""
+
+    ports: Mapping[tuple[str, int], str] = field(default_factory=lambda: MappingProxyType({}))
+
+
+NO_OPTIONS = DissectOptions()
+
+
+def _by_port(layer: str, facts: Mapping[str, Any], options: DissectOptions) -> str | None:
+    """The application layer bound to the destination port, else to the source port."""
+    for port in (facts.get("dport"), facts.get("sport")):
+        if not isinstance(port, int):
+            continue
+        found = options.ports.get((layer, port)) or PORT_BINDINGS.get((layer, port))
+        if found is not None:
+            return found
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +130,7 @@ def frame_layer(frame: Frame) -> Layer:
     return Layer("Frame", 0, size, fields)
 
 
-def dissect(frame: Frame) -> Dissection:
+def dissect(frame: Frame, options: DissectOptions = NO_OPTIONS) -> Dissection:
     data = frame.data
     layers = [frame_layer(frame)]
     protocols: list[str] = []
@@ -123,7 +150,7 @@ def dissect(frame: Frame) -> Dissection:
         facts.update(decoded.facts)
         start, end = decoded.payload_start, decoded.payload_end
         if decoded.next_key is None:
-            name = None
+            name = _by_port(name, decoded.facts, options) if name == "udp" else None
         else:
             name = BINDINGS.get((name, decoded.next_key))
             if name is None:

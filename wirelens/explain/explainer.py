@@ -10,14 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from wirelens.explain import notes
+from wirelens.explain import kernelcheck, neighbours, notes, scenario_notes
 from wirelens.explain.conversation import (
     ConversationSummary,
     ConversationTracker,
     SegmentStory,
 )
-from wirelens.explain.dissect import Dissection, dissect, segment_of
+from wirelens.explain.datagrams import Datagram, DatagramTracker, udp_payload_length
+from wirelens.explain.dissect import NO_OPTIONS, Dissection, DissectOptions, dissect, segment_of
 from wirelens.explain.fields import FieldValue, Layer
+from wirelens.explain.layers import dns
 from wirelens.explain.layers.ethernet import mac_kind
 from wirelens.explain.layers.tcp import tcpdump_flags
 from wirelens.explain.model import (
@@ -28,10 +30,10 @@ from wirelens.explain.model import (
     NoteCheck,
     PacketView,
 )
-from wirelens.explain.records import LINKTYPE_ETHERNET, Frame, SocketCall
+from wirelens.explain.records import LINKTYPE_ETHERNET, Frame, KernelSnapshot, SocketCall
 from wirelens.explain.segment import Segment
 from wirelens.explain.socketcalls import Seen, link
-from wirelens.explain.tcp_state import transition_text
+from wirelens.explain.tcp_state import State, transition_text
 from wirelens.explain.text import Message, msg
 
 
@@ -40,6 +42,7 @@ class _Tracked:
     dissection: Dissection
     segment: Segment | None
     story: SegmentStory | None
+    datagram: Datagram | None = None  # a UDP datagram: who sent it, what for
 
 
 def _is_loopback(address: str) -> bool:
@@ -62,14 +65,17 @@ def tcpdump_summary(d: Dissection, seg: Segment | None, story: SegmentStory | No
         parts.append(f"win {seg.window}")
         parts.append(f"length {seg.payload_len}")
         return ", ".join(parts)
+    if "icmp6_type" in f:
+        return neighbours.icmpv6_summary(d)
     if "arp_op" in f:
         if f["arp_op"] == 1:
             return f"ARP, Request who-has {f['dst']} tell {f['src']}, length 28"
         return f"ARP, Reply {f['src']} is-at {f['arp_src_mac']}, length 28"
-    if d.protocols and d.protocols[-1] == "udp":
+    if "udp" in d.protocols and "sport" in f:
         ip = "IP6" if f.get("ip_version") == 6 else "IP"
-        return (f"{ip} {f['src']}.{f['sport']} > {f['dst']}.{f['dport']}: UDP, "
-                f"length {len(d.payload)}")
+        head = (f"{ip} {f['src']}.{f['sport']} > {f['dst']}.{f['dport']}: UDP, "
+                f"length {udp_payload_length(d)}")
+        return f"{head}: DNS {dns.summary(f)}" if "dns_id" in f else head
     if "src" in f:
         return f"IP {f['src']} > {f['dst']}: proto {f.get('proto', '?')}"
     return d.problem or "not dissected"
@@ -107,9 +113,16 @@ def _tcp_text(fv: FieldValue, seg: Segment, story: SegmentStory, loopback: bool)
 
 
 def _field_note(fv: FieldValue, t: _Tracked, conv: ConversationSummary | None,
-                first_of_conv: set[tuple[int, str]]) -> NoteCheck | None:
+                first_of_conv: set[tuple[int, str]],
+                link: neighbours.LinkContext) -> NoteCheck | None:
     d, seg, story = t.dissection, t.segment, t.story
     name = fv.name
+    if neighbours.is_neighbour(d):
+        found = neighbours.field_note(fv, d, link)
+        if found is not None:
+            return found
+    if name in ("ip.dst", "ipv6.dst") and seg is not None:
+        return notes.ip_versions(4 if name == "ip.dst" else 6, fv.display)
     if name == "frame.cap_len" and d.frame.linktype == LINKTYPE_ETHERNET:
         return notes.frame_size(len(d.frame.data))
     if name == "eth.type":
@@ -120,6 +133,8 @@ def _field_note(fv: FieldValue, t: _Tracked, conv: ConversationSummary | None,
         return notes.ip_address(4 if name == "ip.src" else 6, fv.display)
     if name == "ip.hdr_len":
         return notes.ip_header(int(fv.params["bytes"]))
+    if t.datagram is not None:
+        return scenario_notes.field_note(fv, d)
     if seg is None or story is None:
         return None
     if name == "tcp.seq_raw" and story.role == "handshake-1":
@@ -142,8 +157,10 @@ def _field_note(fv: FieldValue, t: _Tracked, conv: ConversationSummary | None,
 
 
 def _packet_view(t: _Tracked, first_ns: int, conv: ConversationSummary | None,
-                 seen_topics: set[tuple[int, str]]) -> PacketView:
+                 seen_topics: set[tuple[int, str]],
+                 link: neighbours.LinkContext = neighbours.NO_HOSTS) -> PacketView:
     d, seg, story = t.dissection, t.segment, t.story
+    neighbour = neighbours.is_neighbour(d)
     loopback = seg is not None and _is_loopback(seg.src) and _is_loopback(seg.dst)
     layers = []
     for layer in d.layers:
@@ -151,8 +168,9 @@ def _packet_view(t: _Tracked, first_ns: int, conv: ConversationSummary | None,
         for fv in layer.fields:
             text = (_tcp_text(fv, seg, story, loopback)
                     if seg is not None and story is not None and fv.name.startswith("tcp.")
-                    else Message(fv.key, fv.params))
-            views.append(FieldView(fv, text, _field_note(fv, t, conv, seen_topics)))
+                    else neighbour and neighbours.field_text(fv, d, link)
+                    or Message(fv.key, fv.params))
+            views.append(FieldView(fv, text, _field_note(fv, t, conv, seen_topics, link)))
         layers.append(LayerView(layer.name, layer.offset, layer.length, tuple(views)))
     warnings: list[Message] = []
     if d.problem:
@@ -170,7 +188,9 @@ def _packet_view(t: _Tracked, first_ns: int, conv: ConversationSummary | None,
                 transitions.append(transition_text(before, event, after, side))
         if story.retransmission:
             warnings.append(msg("warning.retransmission", packet=d.frame.index))
-    role = story.role if story else ""
+    role = story.role if story else t.datagram.role if t.datagram else ""
+    # ARP and neighbour discovery: sent by one of the two hosts, though not TCP
+    link_sender, related = neighbours.sender_of(d, link) if neighbour else ("", 0)
     return PacketView(
         index=d.frame.index,
         ts_ns=d.frame.ts_ns,
@@ -178,13 +198,14 @@ def _packet_view(t: _Tracked, first_ns: int, conv: ConversationSummary | None,
         summary=tcpdump_summary(d, seg, story),
         flags=tcpdump_flags(seg.flags) if seg else "",
         role=role,
-        role_text=msg(f"role.{role}") if role else msg("role.other",
-                                                       protocols="/".join(d.protocols)),
+        role_text=msg(f"role.{role}") if role else neighbours.role_text(d) if neighbour
+        else msg("role.other", protocols="/".join(d.protocols)),
         conversation=story.conversation if story else 0,
-        sender=story.sender if story else "",
+        sender=story.sender if story else t.datagram.sender if t.datagram else link_sender,
+        related=related,
         rel_seq=story.rel_seq if story else None,
         rel_ack=story.rel_ack if story else None,
-        payload_len=len(d.payload),
+        payload_len=t.datagram.payload_len if t.datagram else len(d.payload),
         states_before=story.states_before if story else None,
         states_after=story.states_after if story else None,
         transitions=tuple(transitions),
@@ -196,15 +217,19 @@ def _packet_view(t: _Tracked, first_ns: int, conv: ConversationSummary | None,
 
 def _conversation_view(s: ConversationSummary, tracked: Sequence[_Tracked]) -> ConversationView:
     checks = [c for c in (notes.close(s), notes.close_first(s), notes.time_wait(s)) if c]
-    anomalies: list[tuple[str, int]] = []
-    for t in tracked:
-        if t.story is None or t.story.conversation != s.number:
-            continue
-        if t.story.retransmission:
-            anomalies.append(("retransmission", t.dissection.frame.index))
-        if t.segment is not None and t.segment.rst:
-            anomalies.append(("reset", t.dissection.frame.index))
-    return ConversationView(s, tuple(checks), tuple(anomalies))
+    checks += scenario_notes.conversation_notes(
+        s, ((t.dissection, t.segment, t.story) for t in tracked))
+    # Wireshark's names for what the tracker's analysis flagged (analysis.KIND_NAMES).
+    return ConversationView(s, tuple(checks), s.anomalies)
+
+
+def _seen(t: _Tracked) -> Seen | None:
+    """The packet as the socket-call rules see it (TCP or UDP), or None for anything else."""
+    if t.segment is not None and t.story is not None:
+        return Seen.segment(t.segment, t.story)
+    g = t.datagram
+    return None if g is None else Seen.datagram(g.index, g.ts_ns, g.sender, g.role,
+                                                g.payload_len, g.client)
 
 
 def _missing(s: ConversationSummary) -> list[Message]:
@@ -230,25 +255,42 @@ def explain(
     source: str = "",
     source_text: Message | None = None,
     server_listening: bool = True,
+    subnets: Sequence[str] = (),
+    kernel: Sequence[KernelSnapshot] = (),
+    dissect_options: DissectOptions = NO_OPTIONS,
+    first_conversation: int = 1,
 ) -> Explanation:
-    tracker = ConversationTracker(server_listening=server_listening)
+    """``subnets``: networks the capture's hosts are known to be on (the lab knows its own),
+    so that the ARP note can work out the mask's AND as the course notes do. ``kernel``:
+    what ``ss`` said at a demo's checkpoints, compared with the inferred states.
+    ``dissect_options``: what the bytes do not say (a demo's DNS server port)."""
+    tracker = ConversationTracker(server_listening=server_listening,
+                                  first_number=first_conversation)
+    datagrams = DatagramTracker()
     tracked: list[_Tracked] = []
     for frame in frames:
-        d = dissect(frame)
+        d = dissect(frame, dissect_options)
         seg = segment_of(d)
         story = tracker.feed(seg) if seg is not None else None
-        tracked.append(_Tracked(d, seg, story))
+        tracked.append(_Tracked(d, seg, story, datagrams.feed(d) if seg is None else None))
     summaries = {s.number: s for s in tracker.summaries()}
     first_ns = tracked[0].dissection.frame.ts_ns if tracked else 0
     seen_topics: set[tuple[int, str]] = set()
+    hosts = neighbours.context(((t.dissection, t.story.sender if t.story else "",
+                                 t.story.conversation if t.story else 0) for t in tracked),
+                               subnets)
     packets = tuple(
         _packet_view(t, first_ns, summaries.get(t.story.conversation) if t.story else None,
-                     seen_topics)
+                     seen_topics, hosts)
         for t in tracked
     )
     conversations = tuple(_conversation_view(s, tracked) for s in summaries.values())
-    seen = [Seen(t.segment, t.story) for t in tracked if t.segment and t.story]
+    seen = [s for s in map(_seen, tracked) if s is not None]
     calls = link(socket_calls, seen)
+    initial = (State.CLOSED, State.LISTEN if server_listening else State.CLOSED)
+    moments = [kernelcheck.Moment(t.story.conversation, t.segment.ts_ns, t.story.states_after,
+                                  t.story.role) for t in tracked if t.segment and t.story]
+    kernel_views = kernelcheck.compare(kernel, list(summaries.values()), moments, initial)
     warnings: list[Message] = []
     if not tracked:
         warnings.append(msg("warning.empty"))
@@ -256,15 +298,20 @@ def explain(
         warnings.extend(_missing(s))
     for p in packets:
         warnings.extend(p.warnings)
+    warnings.extend(msg("warning.kernel_differs", what=v.text) for v in kernel_views
+                    if v.agrees is False)
     first = next(iter(summaries.values()), None)
+    flow = next((t.datagram for t in tracked if t.datagram), None)
     return Explanation(
         source=source,
         packets=packets,
         conversations=conversations,
         socket_calls=calls,
         warnings=tuple(warnings),
-        endpoints=(first.client, first.server) if first else ("", ""),
+        endpoints=(first.client, first.server) if first else (flow.client, flow.server)
+        if flow else hosts.endpoints(),
         source_text=source_text,
+        kernel=kernel_views,
     )
 
 

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from wirelens.explain.conversation import ConversationSummary
 from wirelens.explain.fields import FieldValue
 from wirelens.explain.tcp_state import State
 from wirelens.explain.text import Message
 
-SCHEMA_VERSION = "1.0"
+if TYPE_CHECKING:
+    from wirelens.explain.wirestory import WireView
+
+SCHEMA_VERSION = "1.1"  # 1.1: conversation verdict/anomaly kinds; the overview document
 
 
 class Verdict(Enum):
@@ -79,6 +83,9 @@ class PacketView:
     layers: tuple[LayerView, ...]
     data: bytes  # the frame's captured bytes, for the hex view
     warnings: tuple[Message, ...]
+    # ARP or neighbour discovery (not TCP, so conversation 0) between the two hosts of this
+    # TCP conversation; ``sender`` then says which host sent it
+    related: int = 0
 
     @property
     def notes(self) -> tuple[NoteCheck, ...]:
@@ -110,6 +117,21 @@ class ConversationView:
 
 
 @dataclass(frozen=True, slots=True)
+class KernelView:
+    """At a checkpoint of a demo: one socket's state as the kernel listed it (``ss``),
+    beside the state we inferred from the capture up to that moment."""
+
+    label: str  # the checkpoint: "half-closed", "end" ...
+    side: str  # "client" or "server": whose kernel was asked
+    ts_ns: int
+    socket: str  # "127.0.0.1:40000 → 127.0.0.1:8080" (local → peer), or the listener's address
+    kernel_state: str  # ss's name ("TIME-WAIT"), "" when the kernel listed no such socket
+    inferred: str  # our State value ("TIME_WAIT"), "" when the capture shows no such socket
+    agrees: bool | None  # None: nothing to compare (a listening socket)
+    text: Message
+
+
+@dataclass(frozen=True, slots=True)
 class Explanation:
     source: str  # "live capture on lo" or the file's name
     packets: tuple[PacketView, ...]
@@ -118,3 +140,13 @@ class Explanation:
     warnings: tuple[Message, ...]
     endpoints: tuple[str, str]  # ("client ip:port", "server ip:port") of the first conversation
     source_text: Message | None = None  # ``source`` in words, for either language
+    kernel: tuple[KernelView, ...] = ()  # the kernel's own word on the states (demos only)
+    wire: WireView | None = None  # what a misbehaving wire did (explain-demo --loss ...)
+
+    def _repr_html_(self) -> str:
+        """Jupyter shows the explanation as the step-through page."""
+        # Imported here, not at the top: the model knows nothing about rendering, and
+        # render/ imports explain/, so a module-level import would run the wrong way round.
+        from wirelens.render.html import fragment
+
+        return fragment(self)

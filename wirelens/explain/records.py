@@ -47,3 +47,25 @@ class SocketCall:
     end_ns: int
     result: str = ""  # what it returned, in words: "14 bytes", "b''", "ConnectionRefusedError"
     nbytes: int = -1  # bytes sent or received, where that applies
+    conn: str = ""  # the connection it used, by its client's address ("127.0.0.1:40000"), or ""
+
+
+@dataclass(frozen=True, slots=True)
+class KernelSocket:
+    """One TCP socket as the kernel listed it (a line of ``ss -tan``)."""
+
+    state: str  # ss's name for it: "ESTAB", "TIME-WAIT", "FIN-WAIT-2", "LISTEN" ...
+    local: str  # "127.0.0.1:8080", "[::1]:8080"
+    peer: str  # the other end; "0.0.0.0:*" (or "*:*") for a listening socket
+    recv_q: int = 0  # bytes not yet read; for a listener, connections waiting for accept()
+    send_q: int = 0  # bytes not yet acknowledged; for a listener, its backlog
+
+
+@dataclass(frozen=True, slots=True)
+class KernelSnapshot:
+    """What the kernel of one side said at a checkpoint of a demo, while it held its sockets."""
+
+    label: str  # the checkpoint: "half-closed", "end" ...
+    side: str  # whose network was asked: "client" or "server"
+    ts_ns: int  # when it was asked (the capture's clock)
+    sockets: tuple[KernelSocket, ...]

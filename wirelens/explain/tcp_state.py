@@ -109,6 +109,10 @@ TRANSITIONS: dict[tuple[State, Event], State] = {
     (S.SYN_RECEIVED, E.SND_RST): S.CLOSED,
     (S.SYN_RECEIVED, E.RCV_RST): S.CLOSED,
     (S.LISTEN, E.SND_RST): S.LISTEN,  # nobody listening would answer so; a listener keeps listening
+    # Nothing listens on the port (RFC 9293 3.10.7.1): the SYN finds no socket, and the
+    # kernel answers it with a RST; there is no connection on that side, before or after.
+    (S.CLOSED, E.RCV_SYN): S.CLOSED,
+    (S.CLOSED, E.SND_RST): S.CLOSED,
     (S.ESTABLISHED, E.SND_RST): S.CLOSED,
     (S.ESTABLISHED, E.RCV_RST): S.CLOSED,
     (S.FIN_WAIT_1, E.SND_RST): S.CLOSED,

@@ -6,12 +6,14 @@ import json
 from typing import Any
 
 from wirelens.explain.catalog import Catalog
+from wirelens.explain.conversation import ConversationSummary
 from wirelens.explain.model import (
     SCHEMA_VERSION,
     CallView,
     ConversationView,
     Explanation,
     FieldView,
+    KernelView,
     NoteCheck,
     PacketView,
 )
@@ -90,13 +92,21 @@ def conversation_dict(c: ConversationView, cat: Catalog) -> dict[str, Any]:
         "half_close": s.half_close,
         "closed_first": s.closed_first,
         "history": s.history,
+        **verdict_fields(s, cat),
         "packets": list(s.packets),
+        "packet_count": s.packet_count,
         "bytes": {"client_to_server": s.bytes_c2s, "server_to_client": s.bytes_s2c},
         "duration": round((s.last_ns - s.first_ns) / 1e9, 9),
         "final_states": {"client": s.final_states[0].value, "server": s.final_states[1].value},
         "anomalies": [{"kind": kind, "packet": packet} for kind, packet in c.anomalies],
+        "anomaly_counts": dict(s.anomaly_counts),
         "notes": [note_dict(n, cat) for n in c.notes],
     }
+
+
+def verdict_fields(s: ConversationSummary, cat: Catalog) -> dict[str, Any]:
+    """Zeek's conn_state for a conversation, and its meaning in words (schema 1.1)."""
+    return {"verdict": s.verdict, "verdict_text": cat.text(f"zeek.{s.verdict}")}
 
 
 def call_dict(c: CallView, cat: Catalog) -> dict[str, Any]:
@@ -115,6 +125,19 @@ def call_dict(c: CallView, cat: Catalog) -> dict[str, Any]:
     return out
 
 
+def kernel_dict(k: KernelView, cat: Catalog) -> dict[str, Any]:
+    return {
+        "checkpoint": k.label,
+        "side": k.side,
+        "time": k.ts_ns / 1e9,
+        "socket": k.socket,
+        "kernel_state": k.kernel_state,  # ss's name ("TIME-WAIT"); "" when none was listed
+        "inferred_state": k.inferred,  # ours ("TIME_WAIT"); "" when the capture shows none
+        "agrees": k.agrees,
+        "explain": cat(k.text),
+    }
+
+
 def to_dict(exp: Explanation, lang: str) -> dict[str, Any]:
     cat = Catalog(lang)
     return {
@@ -126,8 +149,19 @@ def to_dict(exp: Explanation, lang: str) -> dict[str, Any]:
         "packets": [packet_dict(p, cat) for p in exp.packets],
         "conversations": [conversation_dict(c, cat) for c in exp.conversations],
         "socket_calls": [call_dict(c, cat) for c in exp.socket_calls],
+        "kernel": [kernel_dict(k, cat) for k in exp.kernel],
         "warnings": [cat(w) for w in exp.warnings],
+        **_wire(exp, cat),
     }
+
+
+def _wire(exp: Explanation, cat: Catalog) -> dict[str, Any]:
+    """The misbehaving wire's section, only when the demo ran over it."""
+    if exp.wire is None:
+        return {}
+    from wirelens.render.wire import wire_dict
+
+    return {"wire": wire_dict(exp.wire, cat)}
 
 
 def dumps(exp: Explanation, lang: str) -> str:

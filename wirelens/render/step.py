@@ -65,11 +65,21 @@ POOL = (
 )
 
 
+# A UDP datagram has no flags: the question is only which way it goes, and whether a
+# student still expects a handshake or a close around it.
+DATAGRAM_ROLES = frozenset({"datagram", "dns-query", "dns-response"})
+UDP_POOL = (
+    Choice("client", "UDP"), Choice("server", "UDP"), Choice("client", "S"),
+    Choice("server", "S."), Choice("client", "F."), Choice("server", "R."),
+)
+
+
 def question_for(packet: PacketView, rng: random.Random, size: int = 4) -> Question | None:
-    if not packet.sender:
+    udp = not packet.flags and packet.role in DATAGRAM_ROLES
+    if not packet.sender or not (packet.flags or udp):
         return None
-    right = Choice(packet.sender, packet.flags)
-    others = [c for c in POOL if c != right]
+    right = Choice(packet.sender, "UDP" if udp else packet.flags)
+    others = [c for c in (UDP_POOL if udp else POOL) if c != right]
     rng.shuffle(others)
     choices = [right, *others[: size - 1]]
     rng.shuffle(choices)

@@ -126,9 +126,12 @@ def render(exp: Explanation, console: Console, lang: str) -> None:
         if s.client_guessed:
             console.print(cat.text("ui.guessed"), style="dim")
         for line in text_lines(exp, s.number, width, cat):
-            console.print(line, highlight=False, soft_wrap=True)
+            console.print(line, highlight=False, markup=False, soft_wrap=True)
         for note in conv.notes:
             console.print(Padding(note_block(note, cat), (0, 0, 0, 2)))
+    if not exp.conversations and any(p.sender for p in exp.packets):  # ARP alone, say
+        for line in text_lines(exp, 0, width, cat):
+            console.print(line, highlight=False, markup=False, soft_wrap=True)
     if exp.socket_calls:
         console.print(Rule(cat.text("ui.calls"), align="left"))
         for call in exp.socket_calls:
@@ -136,6 +139,16 @@ def render(exp: Explanation, console: Console, lang: str) -> None:
                           highlight=False)
             if call.note is not None:
                 console.print(Padding(note_block(call.note, cat), (0, 0, 0, 10)))
+    if exp.kernel:
+        console.print(Rule(cat.text("ui.kernel"), align="left"))
+        for k in exp.kernel:
+            mark, style = (("·", "dim") if k.agrees is None else
+                           VERDICT_STYLE[Verdict.AGREES if k.agrees else Verdict.DIFFERS])
+            console.print(f"  {mark} {cat(k.text)}", style=style, highlight=False, markup=False)
+    if exp.wire is not None:
+        from wirelens.render.wire import render_wire
+
+        render_wire(exp.wire, console, cat)
     memory = NoteMemory()
     for p in exp.packets:
         console.print(packet_renderable(p, cat, memory))

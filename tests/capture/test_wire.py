@@ -1,0 +1,144 @@
+"""The wire itself, live: two TAP devices in the lab's hosts and the loop between them.
+
+Each test builds the lab with ``link="wire"`` (root), so each is marked live.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+
+from wirelens.capture.impair import Action, parse_plan
+from wirelens.capture.lab import Lab
+from wirelens.capture.wire import Wire, WireError, open_tap
+
+pytestmark = pytest.mark.live
+
+PORT = 9009
+
+
+def exchange(lab: Lab, payload: bytes = b"ping") -> bytes:
+    """One TCP round trip from the client host to the server host; returns the reply."""
+    with lab.enter("server"):
+        listener = socket.socket()
+    listener.bind((lab.server_address, PORT))
+    listener.listen(1)
+    listener.settimeout(10)
+    got: list[bytes] = []
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            got.append(conn.recv(100))
+            conn.sendall(got[0].upper())
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    with lab.enter("client"):
+        client = socket.socket()
+    client.settimeout(10)
+    with client:
+        client.connect((lab.server_address, PORT))
+        client.sendall(payload)
+        reply = client.recv(100)
+    thread.join(10)
+    listener.close()
+    return reply
+
+
+def devices(lab: Lab) -> list[str]:
+    out = []
+    for host in (lab.client, lab.server):
+        shown = subprocess.run(host.nsenter("ip", "-o", "link", "show"), capture_output=True,
+                               text=True, check=True).stdout
+        out += [line.split(":")[1].strip() for line in shown.splitlines()]
+    return out
+
+
+def test_the_wire_carries_tcp_between_the_hosts_and_logs_every_frame():
+    wire = Wire()
+    with Lab(link="wire", wire=wire) as lab:
+        assert lab.client.device in devices(lab) and lab.server.device in devices(lab)
+        assert exchange(lab) == b"PING"
+    log = wire.log()  # the lab stopped the wire: every frame it read is written
+    assert log and {e.action for e in log} == {Action.PASSED}
+    assert {e.direction for e in log} == {"c2s", "s2c"}
+    for e in log:
+        assert len(e.written_ns) == 1 and e.written_ns[0] >= e.read_ns
+    data = [e for e in log if e.payload_len]
+    assert [e.summary for e in data] == ["TCP [P.] len 4", "TCP [P.] len 4"]
+
+
+def test_the_loop_sleeps_when_nothing_happens():
+    wire = Wire()
+    with Lab(link="wire", wire=wire) as lab:
+        exchange(lab)
+        before = wire.wakeups
+        time.sleep(0.5)  # idle: a spinning loop would wake thousands of times
+        idle = wire.wakeups - before
+    assert idle <= 5
+
+
+def test_rules_apply_on_the_wire_and_tcp_recovers():
+    wire = Wire(parse_plan(loss=["1"], delay=["20ms"]))
+    with Lab(link="wire", wire=wire) as lab:
+        assert exchange(lab) == b"PING"
+        log = wire.log()
+    dropped = [e for e in log if e.action is Action.DROPPED]
+    assert len(dropped) == 1 and dropped[0].payload_len == 4 and dropped[0].direction == "c2s"
+    resent = [e for e in log if e.payload_len == 4 and e.direction == "c2s"
+              and e.action is Action.DELAYED]
+    assert resent and resent[0].seq == dropped[0].seq
+    delivered = [e for e in log if e.action is Action.DELAYED and e.written_ns]
+    assert delivered  # (frames still on the way when the wire stopped were never written)
+    for e in delivered:
+        assert e.written_ns[0] - e.read_ns >= 20_000_000  # a lower bound only
+
+
+def test_closing_the_wire_removes_both_devices_at_once():
+    wire = Wire()
+    lab = Lab(link="wire", wire=wire)
+    lab.start()
+    try:
+        names = (lab.client.device, lab.server.device)
+        assert set(names) <= set(devices(lab))
+        wire.stop()
+        assert not set(names) & set(devices(lab))
+    finally:
+        lab.close()
+
+
+def test_a_tap_lives_as_long_as_its_descriptor():
+    holder = subprocess.Popen(["unshare", "--net", "--", "cat"], stdin=subprocess.PIPE)
+    try:
+        ns = f"/proc/{holder.pid}/ns/net"
+        deadline = time.monotonic() + 5
+        while os.readlink(ns) == os.readlink("/proc/self/ns/net"):
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        name = f"wl-{os.getpid()}-t"[:15]
+        fd = open_tap(name, ns)
+
+        def listed() -> bool:
+            shown = subprocess.run(["nsenter", f"--net={ns}", "ip", "-o", "link"],
+                                   capture_output=True, text=True, check=True).stdout
+            return f" {name}:" in shown
+
+        assert listed()
+        assert name not in os.listdir("/sys/class/net")  # born in the host, never here
+        os.close(fd)
+        assert not listed()
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(5)
+
+
+def test_bad_tap_names_are_refused():
+    with pytest.raises(WireError):
+        open_tap("x" * 20)

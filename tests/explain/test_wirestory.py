@@ -1,0 +1,109 @@
+"""What the wire did and what TCP did about it, from scripted captures (no root, no wire)."""
+
+from __future__ import annotations
+
+from tests.capture.test_ends import LOSS
+from tests.capture.wirebuild import ENDS, HANDSHAKE, MESSAGE, STEP_NS, TRANSIT_NS, Step, run
+from wirelens.capture.ends import merge
+from wirelens.explain.catalog import Catalog
+from wirelens.explain.model import Verdict
+from wirelens.explain.tseq import time_sequence
+from wirelens.explain.wirestory import KernelInfo, WireView, explain_wire
+
+
+def kernel(side: str, retrans: int, ts_ns: int = 2 * 10**18) -> KernelInfo:
+    return KernelInfo(side, ts_ns, "ESTABLISHED", retrans, 500, 400, 204000, 10, 2**31 - 1,
+                      0, 0, 0)
+
+
+def view(steps: list[Step], client_retrans: int = 0, **kw: object) -> WireView:
+    client, server, log = run(steps)
+    frames, passages, lines = merge(client, server, ENDS, log)
+    return explain_wire(frames, passages, lines, rules=["--loss 1"],
+                        kernel=[kernel("client", client_retrans), kernel("server", 0)],
+                        **kw)  # type: ignore[arg-type]
+
+
+def test_a_drop_and_its_retransmission_are_tied_together():
+    v = view(LOSS, client_retrans=1, delivered=True)
+    assert v.dropped == {4}
+    (effect,) = v.effects
+    assert effect.kind == "drop-resent" and effect.packets == (4, 5)
+    text = Catalog("en")(effect.text)
+    assert "dropped packet #4" in text and "#5" in text and "retransmission on timeout" in text
+    assert f"{STEP_NS / 1e6:.1f} ms later" in text
+    assert [(a.packet, a.names) for a in v.anomalies] == [(5, ("retransmission",))]
+    assert "dropped" in Catalog("en")(v.anomalies[0].cause)
+
+
+def test_the_kernel_count_agrees_or_the_difference_is_shown():
+    agree = view(LOSS, client_retrans=1)
+    client = agree.kernel[0]
+    assert (client.side, client.flagged, client.resent, client.agrees) == ("client", 1, 1, True)
+    differ = view(LOSS, client_retrans=0)
+    assert not differ.kernel[0].agrees
+    assert "DIFFER" in Catalog("en")(differ.kernel[0].text)
+
+
+def test_a_wire_copy_is_not_counted_against_the_kernel():
+    steps: list[Step] = HANDSHAKE + [("c", "PA", 1, 1, MESSAGE, "dup"),
+                                     ("s", "A", 1, 15, b"", "pass"),
+                                     ("s", "A", 1, 15, b"", "pass")]
+    v = view(steps, client_retrans=0)
+    client = v.kernel[0]
+    assert (client.resent, client.wire_copies, client.agrees) == (1, 1, True)
+    (effect,) = v.effects
+    assert effect.kind == "duplicate" and effect.packets[:2] == (4, 5)
+
+
+def test_a_swap_is_explained_with_the_receivers_flags():
+    steps: list[Step] = HANDSHAKE + [("c", "PA", 1, 1, b"Hello, ", "late"),
+                                     ("c", "PA", 8, 1, b"Server!", "pass"),
+                                     ("s", "A", 1, 1, b"", "pass"),
+                                     ("s", "A", 1, 15, b"", "pass")]
+    v = view(steps)
+    (effect,) = v.effects
+    assert effect.kind == "swap"
+    names = {a.packet: a.names for a in v.anomalies}
+    assert "lost-segment" in names[4]  # the later bytes arrived first
+    assert {"out-of-order", "retransmission"} & set(names[5])
+    assert any(n.topic == "wire_byte_stream" and n.verdict is Verdict.AGREES for n in v.notes)
+
+
+def test_rtt_from_the_handshake_against_the_configured_delay():
+    v = view(LOSS, delays=(100_000, 0))
+    assert v.rtt is not None and v.rtt.syn == 1 and v.rtt.syn_ack == 2
+    assert v.rtt.measured_ns == STEP_NS + TRANSIT_NS  # SYN left at 1 ms, SYN-ACK arrived
+    assert v.rtt.configured_ns == 100_000
+    assert "measured" in Catalog("en")(v.rtt.text)
+
+
+def test_the_notes_retransmission_claim_gets_a_verdict():
+    v = view(LOSS, client_retrans=1, delivered=True)
+    (note,) = [n for n in v.notes if n.topic == "wire_retransmission"]
+    assert note.verdict is Verdict.AGREES and note.ref.file.startswith("001_")
+    incomplete = view(LOSS, client_retrans=1, delivered=False)
+    assert [n.verdict for n in incomplete.notes] == [Verdict.NUANCE]
+
+
+def test_every_wire_text_renders_in_both_languages():
+    steps: list[Step] = LOSS[:4] + [("c", "PA", 1, 1, MESSAGE, "dup")] + LOSS[5:]
+    v = view(steps, client_retrans=1, delivered=True, delays=(1000, 1000))
+    for lang in ("en", "zh"):
+        cat = Catalog(lang)
+        texts = [cat(v.summary)] + [cat(e.text) for e in v.effects]
+        texts += [cat(k.text) for k in v.kernel] + [cat(a.cause) for a in v.anomalies]
+        texts += [cat(m) for a in v.anomalies for m in a.meaning]
+        texts += [cat(m) for n in v.notes for m in (n.claim, n.observed, n.reason)]
+        assert v.rtt is not None
+        texts.append(cat(v.rtt.text))
+        assert all(t and not t.startswith("[") and "{" not in t for t in texts), texts
+
+
+def test_time_sequence_marks_the_retransmission():
+    client, server, log = run(LOSS)
+    frames, _, _ = merge(client, server, ENDS, log)
+    series = time_sequence(frames, [(frames[0].ts_ns, 10)])
+    kinds = [(p.packet, p.kind) for p in series.points if p.kind in ("new", "retransmission")]
+    assert kinds == [(4, "new"), (5, "retransmission")]
+    assert series.top == 16 and series.retransmissions == 1 and series.cwnd == ((0.0, 10),)

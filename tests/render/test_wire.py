@@ -1,0 +1,89 @@
+"""The wire's part of the output: the cut arrow, the plot, the JSON and the terminal section."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+from rich.console import Console
+
+from tests.capture.test_ends import LOSS
+from tests.capture.wirebuild import ENDS, run
+from wirelens.capture.ends import merge
+from wirelens.explain.catalog import Catalog
+from wirelens.explain.explainer import explain
+from wirelens.explain.model import Explanation
+from wirelens.explain.tseq import SeqPoint, TimeSeq, time_sequence
+from wirelens.explain.wirestory import explain_wire
+from wirelens.render.json import to_dict
+from wirelens.render.ladder import dropped_arrow, text_lines
+from wirelens.render.terminal import render
+from wirelens.render.wire import plot_lines, plot_svg
+
+
+def explanation() -> Explanation:
+    client, server, log = run(LOSS)
+    frames, passages, lines = merge(client, server, ENDS, log)
+    view = explain_wire(frames, passages, lines, rules=["--loss 1"],
+                        series=time_sequence(frames))
+    return replace(explain(frames), wire=view)
+
+
+def test_a_dropped_arrow_stops_half_way_with_a_cross():
+    right = dropped_arrow("#4 [P.] seq 1 len 14", 60, True)
+    assert len(right) == 60 and right.rstrip().endswith("✗")
+    assert right.index("✗") <= 32 and right.startswith("── #4")
+    left = dropped_arrow("#4 [P.] seq 1 len 14", 60, False)
+    assert len(left) == 60 and left.lstrip().startswith("✗") and left.endswith("──")
+    assert left.index("✗") >= 28
+
+
+def test_the_ladder_shows_the_drop():
+    lines = text_lines(explanation(), 1, 80, Catalog("en"))
+    (dropped,) = [line for line in lines if "#4 " in line]
+    assert "✗" in dropped and "▶" not in dropped
+    (resent,) = [line for line in lines if "#5 " in line]
+    assert "▶" in resent
+
+
+def test_plot_lines_draw_new_data_retransmissions_and_acks():
+    series = TimeSeq("client", (SeqPoint(0.0, 100, "new", 1), SeqPoint(0.5, 100,
+                     "retransmission", 2), SeqPoint(1.0, 200, "ack", 3)), (), 1.0, 200)
+    lines = plot_lines(series, width=30, height=5)
+    text = "\n".join(lines)
+    assert text.count("•") == 1 and text.count("R") == 1 and text.count("a") == 1
+    assert lines[0].startswith("200 │") and lines[-1].strip().endswith("1.000 s")
+    assert all(len(line) <= 30 for line in lines)
+
+
+def test_plot_svg_is_one_element_with_a_mark_per_segment():
+    svg = plot_svg(explanation().wire.series)  # type: ignore[union-attr]
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    assert svg.count("<circle") == 2 and 'fill="#d22"' in svg  # the retransmission in red
+
+
+def test_json_has_the_wire_section():
+    data = to_dict(explanation(), "en")
+    wire = data["wire"]
+    assert wire["rules"] == ["--loss 1"]
+    assert [p["action"] for p in wire["packets"]].count("dropped") == 1
+    assert wire["effects"][0]["kind"] == "drop-resent"
+    assert wire["anomalies"] == [{"packet": 5, "kinds": ["retransmission"],
+                                  "cause": wire["anomalies"][0]["cause"],
+                                  "meaning": wire["anomalies"][0]["meaning"]}]
+    assert wire["time_sequence"]["retransmissions"] == 1
+    json.dumps(data)
+
+
+def test_json_of_a_demo_without_the_wire_has_no_wire_key():
+    client, server, log = run(LOSS)
+    frames, _, _ = merge(client, server, ENDS, log)
+    assert "wire" not in to_dict(explain(frames), "en")
+
+
+def test_terminal_section_in_both_languages():
+    for lang, title in (("en", "The wire"), ("zh", "网线")):
+        console = Console(width=100, record=True, color_system=None)
+        render(explanation(), console, lang)
+        text = console.export_text()
+        assert title in text and "✗" in text and "#5" in text

@@ -1,0 +1,88 @@
+"""``dns``: a name lookup against a tiny DNS server that the demo starts itself.
+
+The server answers for a made-up zone only (``wirelens.test``, a name reserved for
+testing by RFC 6761) with an address from TEST-NET-1 (RFC 5737), so nothing it says can
+lead anywhere; it listens on a free port of the server's address, and nothing leaves the
+machine. The client builds its query by hand, byte by byte, as RFC 1035 lays it out, and
+sends it with sendto(): one datagram there, one back.
+"""
+
+from __future__ import annotations
+
+import secrets
+import socket
+import struct
+
+from wirelens.demos.scenarios.base import Demo, Scenario
+from wirelens.demos.scenarios.udp import GRACE, bound_server, recvfrom, sendto, udp_port
+from wirelens.demos.tcp import DemoError
+from wirelens.explain.layers.dns import Malformed, read_name
+from wirelens.explain.watchers import ReplySeen
+
+NAME = "server.wirelens.test."
+RECORDS = {NAME: "192.0.2.10"}  # the zone: name -> IPv4 address
+TTL = 60  # seconds the answer may be cached
+TYPE_A, CLASS_IN = 1, 1
+RD = 0x0100  # recursion desired, as a stub resolver asks
+QR, AA = 0x8000, 0x0400  # response; authoritative answer
+NXDOMAIN, FORMERR = 3, 1
+POINTER_TO_QUESTION = 0xC00C  # a compressed name: "the name at byte 12", the question's
+
+
+def encode_name(name: str) -> bytes:
+    labels = [label.encode("ascii") for label in name.rstrip(".").split(".") if label]
+    return b"".join(bytes([len(label)]) + label for label in labels) + b"\0"
+
+
+def build_query(qid: int, name: str = NAME, qtype: int = TYPE_A) -> bytes:
+    header = struct.pack("!HHHHHH", qid, RD, 1, 0, 0, 0)
+    return header + encode_name(name) + struct.pack("!HH", qtype, CLASS_IN)
+
+
+def build_answer(query: bytes) -> bytes:
+    """The response to ``query``: the A record when the zone has the name, else NXDOMAIN."""
+    if len(query) < 12:
+        raise Malformed("header")
+    qid, flags = struct.unpack("!HH", query[:4])
+    name, end = read_name(query, 12)
+    if end + 4 > len(query):
+        raise Malformed("question")
+    qtype, qclass = struct.unpack("!HH", query[end : end + 4])
+    question = query[12 : end + 4]
+    address = RECORDS.get(name.lower()) if (qtype, qclass) == (TYPE_A, CLASS_IN) else None
+    rcode = 0 if address or name.lower() in RECORDS else NXDOMAIN
+    header = struct.pack("!HHHHHH", qid, QR | AA | (flags & RD) | rcode, 1,
+                         1 if address else 0, 0, 0)
+    if address is None:
+        return header + question
+    record = struct.pack("!HHHIH", POINTER_TO_QUESTION, TYPE_A, CLASS_IN, TTL, 4)
+    return header + question + record + socket.inet_aton(address)
+
+
+def run(demo: Demo) -> None:
+    server, port = bound_server(demo)
+    demo.start_capture(port)
+
+    def serve() -> None:
+        query, sender = recvfrom(demo, "server", server)
+        try:
+            answer = build_answer(query)
+        except Malformed as exc:
+            raise DemoError(f"the DNS server could not read the query: {exc}") from exc
+        sendto(demo, "server", server, answer, (sender[0], sender[1]))
+        demo.call("server", "close", server.close)
+
+    demo.thread("server", serve)
+    client = demo.open("client", socket.SOCK_DGRAM)
+    qid = secrets.randbits(16)
+    sendto(demo, "client", client, build_query(qid), (demo.host, port))
+    answer, _ = recvfrom(demo, "client", client)
+    demo.call("client", "close", client.close)
+    demo.join()
+    if answer[:2] != qid.to_bytes(2, "big"):
+        raise DemoError("the DNS answer does not carry the query's ID")
+    demo.reply = socket.inet_ntoa(answer[-4:]).encode() if len(answer) >= 4 else b""
+
+
+SCENARIO = Scenario("dns", "scenario.dns.summary", run, transport="udp", stop=ReplySeen,
+                    bpf=udp_port, stop_within=GRACE, decode="dns")

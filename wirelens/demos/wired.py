@@ -1,0 +1,321 @@
+"""A demo over the misbehaving wire: the lab with TAP devices, a capture at each end,
+TCP_INFO of both sockets at the end, and the two captures merged into one.
+
+``run_wired`` builds the lab with ``link="wire"`` and the ``impair.Plan``, runs the
+``tcp`` exchange (demos/tcp.py, unchanged) or a bulk ``transfer``, and tears it all
+down, however it ends. Two hooks ride on the call log rather than on the exchange's
+code: before each ``close()`` the socket's TCP_INFO is read (the kernel's own count of
+retransmissions, its RTT and congestion window), and with ``--reorder`` the client's
+one ``send()`` becomes two (with TCP_NODELAY), so there are two segments to swap.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, TextIO, TypeVar, cast
+
+from wirelens.capture import tcpinfo
+from wirelens.capture.ends import End, merge
+from wirelens.capture.impair import ImpairError, Plan, check_fits, parse_plan
+from wirelens.capture.lab import IPV4, IPV6, Lab
+from wirelens.capture.live import LiveCapture
+from wirelens.capture.wire import Wire
+from wirelens.demos.calllog import CallLog
+from wirelens.demos.tcp import TIMEOUT, DemoError, PreparedServer, prepare_server, run_exchange
+from wirelens.explain.closewatch import CloseWatcher
+from wirelens.explain.explainer import explain
+from wirelens.explain.model import Explanation
+from wirelens.explain.records import Frame, SocketCall
+from wirelens.explain.text import Message, msg
+from wirelens.explain.tseq import time_sequence
+from wirelens.explain.wirestory import KernelInfo, Passage, WireLogLine, explain_wire
+
+T = TypeVar("T")
+CLOSE_WAIT_SECONDS = 3.0  # after both sockets closed, for the last ACK at both ends
+SPLIT_GAP = 0.01  # s between the two halves of a split send, so they leave as two segments
+SAMPLE_EVERY = 0.005  # s between two TCP_INFO samples of a transfer's sender
+CHUNK = 65536
+SCENARIOS = ("tcp", "transfer")
+KIB = 1024
+MAX_SIZE = 64 * KIB * KIB  # the transfer demo's largest --size
+
+
+class ProbedCallLog(CallLog):
+    """A call log that reads TCP_INFO before each close() and can split the client's send."""
+
+    def __init__(self, split: bool = False) -> None:
+        super().__init__()
+        self.kernel: list[tcpinfo.TcpInfo] = []
+        self.split = split
+
+    def call(self, side: str, name: str, fn: Callable[..., T], *args: Any,
+             **options: Any) -> T:
+        sock = getattr(fn, "__self__", None)
+        if name == "close" and isinstance(sock, socket.socket):
+            info = tcpinfo.read(sock, side)
+            if info is not None:
+                self.kernel.append(info)
+        if (name == "send" and side == "client" and self.split and isinstance(sock, socket.socket)
+                and args and isinstance(args[0], bytes) and len(args[0]) >= 2):
+            data = args[0]
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            half = len(data) // 2
+            first = super().call(side, name, fn, data[:half], **options)
+            time.sleep(SPLIT_GAP)
+            second = super().call(side, name, fn, data[half:], **options)
+            return cast(T, cast(int, first) + cast(int, second))
+        result: T = super().call(side, name, fn, *args, **options)
+        return result
+
+
+@dataclass
+class WiredRun:
+    scenario: str
+    plan: Plan
+    frames: list[Frame]  # merged, numbered from 1
+    passages: list[Passage]
+    log: list[WireLogLine]
+    calls: list[SocketCall]
+    kernel: list[KernelInfo]
+    samples: list[tcpinfo.TcpInfo]  # a transfer's sender over time
+    lab: dict[str, str]
+    bpf: str
+    port: int
+    sent: int  # application bytes the client sent
+    received: int  # and the server received
+    wall_ns: int  # connect() to the last close()
+    ends: tuple[End, End]
+    raw: dict[str, list[Frame]] = field(default_factory=dict)  # each end's own capture
+    warnings: list[Message] = field(default_factory=list)
+
+
+def kernel_info(info: tcpinfo.TcpInfo) -> KernelInfo:
+    return KernelInfo(info.side, info.ts_ns, info.state, info.total_retrans, info.rtt_us,
+                      info.min_rtt_us, info.rto_us, info.snd_cwnd, info.snd_ssthresh,
+                      info.dsack_dups, info.reord_seen, info.rcv_ooopack)
+
+
+def _transfer(log: ProbedCallLog, server: PreparedServer, size: int, lab: Lab,
+              samples: list[tcpinfo.TcpInfo]) -> int:
+    """The client sends ``size`` bytes with sendall(); the server reads them all, says how
+    many it got, and both close. Returns the bytes the server received."""
+    received = [0]
+    errors: list[BaseException] = []
+
+    def serve() -> None:
+        try:
+            conn, _ = log.call("server", "accept", server.sock.accept,
+                               describe=lambda r: f"{r[1][0]}:{r[1][1]}")
+            conn.settimeout(TIMEOUT)
+            with conn:
+                while received[0] < size:
+                    chunk = conn.recv(CHUNK)
+                    if not chunk:
+                        break
+                    received[0] += len(chunk)
+                log.calls.append(SocketCall("server", "recv", time.time_ns(), time.time_ns(),
+                                            f"{received[0]} bytes in all", received[0]))
+                log.call("server", "send", conn.send, f"got {received[0]} bytes".encode(),
+                         describe=str, nbytes=lambda n: n)
+                log.call("server", "recv", conn.recv, 1024, describe=repr, nbytes=len)
+                log.call("server", "close", conn.close)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            server.sock.close()
+
+    thread = threading.Thread(target=serve, name="wirelens-transfer-server", daemon=True)
+    thread.start()
+    with lab.enter("client"):
+        client = log.call("client", "socket", socket.socket, server.sock.family,
+                          socket.SOCK_STREAM, describe=lambda s: "SOCK_STREAM")
+    client.settimeout(TIMEOUT * 4)
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(SAMPLE_EVERY):
+            info = tcpinfo.read(client, "client")
+            if info is not None:
+                samples.append(info)
+
+    sampler = threading.Thread(target=sample, name="wirelens-tcpinfo", daemon=True)
+    try:
+        with client:
+            log.call("client", "connect", client.connect, (server.host, server.port),
+                     describe=lambda _: f"{server.host}:{server.port}")
+            sampler.start()
+            data = os.urandom(size)
+            log.call("client", "sendall", client.sendall, data,
+                     describe=lambda _: f"{size} bytes", nbytes=lambda _: size)
+            log.call("client", "recv", client.recv, 1024, describe=repr, nbytes=len)
+            stop.set()
+            sampler.join()
+            log.call("client", "close", client.close)
+    except OSError as exc:
+        raise DemoError(f"the client failed: {exc}") from exc
+    finally:
+        stop.set()
+    thread.join(TIMEOUT * 4)
+    if errors:
+        raise DemoError(f"the server failed: {errors[0]}")
+    return received[0]
+
+
+def run_wired(scenario: str, plan: Plan, *, message: str = "Hello, Server!", size: int = 0,
+              port: int = 0, ipv6: bool = False, verbose: TextIO | None = None) -> WiredRun:
+    """Runs ``scenario`` over the wire; the lab, both TAPs and the loop are gone on return."""
+    if scenario not in SCENARIOS:
+        raise ValueError(f"unknown scenario {scenario!r}")
+    wire = Wire(plan)
+    lab = Lab(IPV6 if ipv6 else IPV4, verbose=verbose, link="wire", wire=wire)
+    lab.start()
+    log = ProbedCallLog(split=scenario == "tcp" and bool(plan.reorder))
+    samples: list[tcpinfo.TcpInfo] = []
+    captures: dict[str, LiveCapture] = {}
+    warnings: list[Message] = []
+    sent = received = 0
+    try:
+        server = prepare_server(log, lab.server_address, port, lab)
+        bpf = lab.capture_filter(server.port)
+        for host in (lab.client, lab.server):
+            captures[host.side] = LiveCapture(host.device, bpf, until=CloseWatcher())
+            with lab.enter(host.side):
+                captures[host.side].start()
+        start = time.time_ns()
+        if scenario == "tcp":
+            data = message.encode("utf-8")
+            reply = run_exchange(log, server, data, lab)
+            server_got = sum(c.nbytes for c in log.calls
+                             if c.side == "server" and c.call == "recv" and c.nbytes > 0)
+            sent, received = len(data), server_got
+            del reply
+        else:
+            sent, received = size, _transfer(log, server, size, lab, samples)
+        wall = time.time_ns() - start
+        patience = CLOSE_WAIT_SECONDS + 4 * max(plan.delay_of("c2s"), plan.delay_of("s2c")) / 1e9
+        for side, capture in captures.items():
+            if not capture.finished.wait(patience):
+                warnings.append(msg("warning.capture_incomplete",
+                                    reason=f"{side}: {patience:.1f} s"))
+    finally:
+        raw = {side: capture.stop() for side, capture in captures.items()}
+        lab.close()
+    if wire.error is not None:
+        raise DemoError(f"the wire failed: {wire.error}")
+    ends = (End("client", lab.client.device, lab.client.mac),
+            End("server", lab.server.device, lab.server.mac))
+    frames, passages, lines = merge(raw.get("client", []), raw.get("server", []), ends,
+                                    wire.log())
+    return WiredRun(scenario, plan, frames, passages, lines, log.ordered(),
+                    [kernel_info(k) for k in log.kernel], samples, lab.describe(), bpf,
+                    server.port, sent, received, wall, ends, raw, warnings)
+
+
+# ---------------------------------------------------------------- the command line
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The wire's options of ``explain-demo`` (any of them runs the demo over the wire)."""
+    group = parser.add_argument_group("a wire that misbehaves on purpose (two-host lab)")
+    group.add_argument("--loss", action="append", metavar="WHICH",
+                       help="drop frames: 1 (the first data segment), 1,3, syn, fin, 25%% "
+                            "(at random); :c2s or :s2c for one direction")
+    group.add_argument("--delay", action="append", metavar="TIME",
+                       help="one-way delay of every frame: 100ms, 0.2s (:c2s or :s2c)")
+    group.add_argument("--reorder", action="append", nargs="?", const="1", metavar="N",
+                       help="deliver data segment N (default 1) after the next one")
+    group.add_argument("--duplicate", action="append", metavar="WHICH",
+                       help="deliver frames twice: 1, syn, 10%% ... (as --loss)")
+    group.add_argument("--seed", type=int, default=None,
+                       help="seed of the random choices (the same seed drops the same frames)")
+    group.add_argument("--size", default="200k",
+                       help="bytes the 'transfer' demo sends: 200k, 1m, 5000 (default 200k)")
+
+
+def wanted(args: argparse.Namespace) -> bool:
+    """Whether this command line runs over the wire."""
+    return args.scenario == "transfer" or any(
+        getattr(args, name, None) for name in ("loss", "delay", "reorder", "duplicate"))
+
+
+def parse_size(text: str) -> int:
+    match = re.fullmatch(r"(\d+)([km]?)", text.strip().lower())
+    if not match:
+        raise ImpairError(f"--size {text}: allowed: a number of bytes, with k or m "
+                          f"(200k, 1m, 5000), from 1 to {MAX_SIZE // KIB // KIB}m")
+    size = int(match.group(1)) * {"": 1, "k": KIB, "m": KIB * KIB}[match.group(2)]
+    if not 1 <= size <= MAX_SIZE:
+        raise ImpairError(f"--size {text}: allowed: from 1 byte to "
+                          f"{MAX_SIZE // KIB // KIB}m")
+    return size
+
+
+def plan_from(args: argparse.Namespace) -> Plan:
+    """The checked plan of a command line; ImpairError (one line) before anything exists."""
+    if args.scenario not in SCENARIOS:
+        raise ImpairError(f"the wire's options work with the demos: {', '.join(SCENARIOS)}; "
+                          f"not with {args.scenario!r}")
+    if getattr(args, "loopback", False) or getattr(args, "host", None) is not None:
+        used = [f"--{n}" for n in ("loss", "delay", "reorder", "duplicate") if getattr(args, n)]
+        what = f"{used[0]} needs" if used else f"the {args.scenario} demo needs"
+        raise ImpairError(f"{what} the two-host lab's wire: leave out --loopback and --host")
+    plan = parse_plan(args.loss, args.delay, args.reorder, args.duplicate, args.seed,
+                      default_seed=secrets.randbelow(2**32))
+    size = parse_size(args.size)
+    if args.scenario == "tcp":
+        split = 2 if plan.reorder and len(args.message.encode()) >= 2 else 1
+        check_fits(plan, {"c2s": split, "s2c": 1}, "tcp")
+    else:
+        check_fits(plan, {"c2s": -1 if size > 1 else 1, "s2c": 1}, "transfer")
+    args.size_bytes = size
+    return plan
+
+
+def explanation(run: WiredRun) -> Explanation:
+    """The whole explanation of a run over the wire, its ``wire`` part filled in."""
+    delays = (run.plan.delay_of("c2s"), run.plan.delay_of("s2c"))
+    c_end, s_end = run.ends
+    source = msg("wire.where.source", client_dev=c_end.device, server_dev=s_end.device,
+                 filter=run.bpf)
+    exp = explain(run.frames, socket_calls=run.calls,
+                  source=f"live capture at both ends of the wire ({c_end.device}, "
+                         f"{s_end.device}), filter \"{run.bpf}\"",
+                  source_text=source, subnets=(run.lab.get("network", ""),))
+    extra: list[Message] = []
+    if run.plan.random:
+        extra.append(msg("wire.ui.seed", seed=run.plan.seed))
+    series = None
+    if run.scenario == "transfer":
+        extra.append(msg("wire.ui.wall", bytes=run.sent, ms=f"{run.wall_ns / 1e6:.1f}",
+                         received=run.received))
+        series = time_sequence(run.frames, [(s.ts_ns, s.snd_cwnd) for s in run.samples])
+    view = explain_wire(run.frames, run.passages, run.log, rules=run.plan.describe(),
+                        delays=delays, kernel=run.kernel, delivered=run.received == run.sent,
+                        series=series, extra=extra)
+    return replace(exp, wire=view, warnings=tuple(run.warnings) + exp.warnings)
+
+
+VALUE_OPTIONS = ("--loss", "--delay", "--duplicate", "--seed", "--size")
+
+
+def join_negative(argv: Sequence[str]) -> list[str]:
+    """``--delay -5ms`` as ``--delay=-5ms``: argparse would take "-5ms" for an option and
+    say only "expected one argument"; joined, the value reaches our check and its message."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        if argv[i] in VALUE_OPTIONS and i + 1 < len(argv) and re.match(r"-\d", argv[i + 1]):
+            out.append(f"{argv[i]}={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(argv[i])
+        i += 1
+    return out

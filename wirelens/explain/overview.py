@@ -1,0 +1,218 @@
+"""The overview of a whole capture: every TCP conversation's story, UDP flows and ARP, counted.
+
+``OverviewBuilder`` takes frames (dissected here) or ready-made ``Segment``s (from a fast
+header walk) in capture order. TCP segments go to the one ``ConversationTracker``, told to
+keep counts rather than per-packet lists and to forget conversations that have ended, so
+memory follows the conversations open at once. ``finish`` returns the ``Overview``.
+Nothing here does I/O; the caller decides where finished conversations go meanwhile
+(``take_finished``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+from wirelens.explain.conversation import ConversationSummary, ConversationTracker, addr_text
+from wirelens.explain.dissect import dissect, segment_of
+from wirelens.explain.fastwalk import walk
+from wirelens.explain.records import Frame
+from wirelens.explain.segment import Segment
+from wirelens.explain.text import Message, msg
+
+QUIET_NS = 10 * 10**9  # an ended conversation is forgotten after 10 s of capture time
+SWEEP_EVERY = 1 << 14  # segments between two looks for ended conversations
+MAX_ANOMALIES = 100  # anomalies listed per conversation in an overview (all are counted)
+MAX_UDP_FLOWS = 10_000  # UDP flows listed one by one; the rest are only counted
+
+# What a frame was, for the counts line: keys of the "overview.count" catalog table.
+COUNT_KINDS = ("tcp", "udp", "arp", "ip-fragment", "other-ip", "other-ethertype",
+               "unknown-link", "truncated")
+
+
+@dataclass(frozen=True, slots=True)
+class FlowSummary:
+    """A UDP flow: both directions between two address:port pairs."""
+
+    a: str  # the side that sent first
+    b: str
+    packets: int
+    bytes_ab: int
+    bytes_ba: int
+    first_ns: int
+    last_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    source: str
+    frames: int
+    first_ns: int
+    last_ns: int
+    counts: tuple[tuple[str, int], ...]  # (one of COUNT_KINDS, frames), only those seen
+    conversations: Collection[ConversationSummary]  # by number (may be spooled to disk)
+    udp: tuple[FlowSummary, ...]
+    udp_flows: int  # all UDP flows, listed or not
+    arp: tuple[int, int]  # (requests, replies)
+    warnings: tuple[Message, ...]
+
+
+class _Udp:
+    __slots__ = ("a", "b", "packets", "ab", "ba", "first", "last")
+
+    def __init__(self, a: tuple[str, int], b: tuple[str, int], ts: int) -> None:
+        self.a, self.b = a, b
+        self.packets = self.ab = self.ba = 0
+        self.first = self.last = ts
+
+
+class OverviewBuilder:
+    def __init__(self, *, max_anomalies: int | None = MAX_ANOMALIES,
+                 keep_packets: bool = False, forget: bool = True) -> None:
+        self.tracker = ConversationTracker(keep_packets=keep_packets,
+                                           max_anomalies=max_anomalies)
+        self.counts: Counter[str] = Counter()
+        self.frames = 0
+        self.first_ns = 0
+        self.last_ns = 0
+        self._udp: dict[tuple[tuple[str, int], tuple[str, int]], _Udp] = {}
+        self._udp_flows = 0
+        self.arp = [0, 0]
+        self._finished: list[ConversationSummary] = []
+        self._forget = forget
+        self._since_sweep = 0
+        self._unknown_links: Counter[int] = Counter()
+
+    def frame(self, frame: Frame) -> None:
+        """One captured frame, fully dissected (the small-file and test path)."""
+        self._tick(frame.ts_ns)
+        d = dissect(frame)
+        f = d.facts
+        seg = segment_of(d) if not f.get("fragment") else None  # a fragment is named as such
+        if seg is not None:
+            self.counts["tcp"] += 1
+            self._segment(seg)
+            return
+        if d.problem.startswith("unknown link type"):
+            self.count("unknown-link")
+            self._unknown_links[frame.linktype] += 1
+        elif d.problem:
+            self.count("truncated")
+        elif f.get("fragment"):
+            self.count("ip-fragment")
+        elif d.protocols and d.protocols[-1] == "udp":
+            self.udp(f["src"], f["sport"], f["dst"], f["dport"], len(d.payload), frame.ts_ns)
+        elif "arp_op" in f:
+            self.count("arp")
+            self.arp[0 if f["arp_op"] == 1 else 1] += 1
+        elif "src" in f:
+            self.count("other-ip")
+        else:
+            self.count("other-ethertype")
+
+    def walked(self, frame: Frame) -> None:
+        """One frame through the header walk (no field views): the overview's fast path."""
+        self._tick(frame.ts_ns)
+        got = walk(frame)
+        if isinstance(got, Segment):
+            self.counts["tcp"] += 1
+            self._segment(got)
+        elif got.kind == "udp":
+            self.udp(got.src, got.sport, got.dst, got.dport, got.length, frame.ts_ns)
+        else:
+            self.count(got.kind)
+            if got.kind == "arp":
+                self.arp[0 if got.arp_op == 1 else 1] += 1
+            elif got.kind == "unknown-link":
+                self._unknown_links[frame.linktype] += 1
+
+    def segment(self, seg: Segment) -> None:
+        """One TCP segment from a header walk; the caller counts frames (``tick``)."""
+        self.counts["tcp"] += 1
+        self._segment(seg)
+
+    def tick(self, ts_ns: int) -> None:
+        self._tick(ts_ns)
+
+    def count(self, kind: str, n: int = 1) -> None:
+        self.counts[kind] += n
+
+    def udp(self, src: str, sport: int, dst: str, dport: int, length: int, ts_ns: int) -> None:
+        self.counts["udp"] += 1
+        here, there = (src, sport), (dst, dport)
+        flow = self._udp.get((here, there)) or self._udp.get((there, here))
+        if flow is None:
+            self._udp_flows += 1
+            if len(self._udp) >= MAX_UDP_FLOWS:
+                return
+            flow = self._udp[(here, there)] = _Udp(here, there, ts_ns)
+        flow.packets += 1
+        flow.last = ts_ns
+        if flow.a == here:
+            flow.ab += length
+        else:
+            flow.ba += length
+
+    def _tick(self, ts_ns: int) -> None:
+        if not self.frames:
+            self.first_ns = ts_ns
+        self.frames += 1
+        self.last_ns = max(self.last_ns, ts_ns)
+
+    def _segment(self, seg: Segment) -> None:
+        self.tracker.feed(seg)
+        self._since_sweep += 1
+        if self._forget and self._since_sweep >= SWEEP_EVERY:
+            self._since_sweep = 0
+            self._finished.extend(self.tracker.pop_finished(seg.ts_ns, QUIET_NS))
+
+    def take_finished(self) -> list[ConversationSummary]:
+        """Conversations that ended and were forgotten since the last call."""
+        out, self._finished = self._finished, []
+        return out
+
+    def finish(self, source: str, warnings: Iterable[Message] = (),
+               conversations: Collection[ConversationSummary] | None = None) -> Overview:
+        """The overview. ``conversations`` (already in number order) replaces the tracker's
+        when the caller kept the finished ones elsewhere; by default they are those held."""
+        convs: Collection[ConversationSummary]
+        if conversations is None:
+            convs = sorted(self._finished + self.tracker.summaries(), key=lambda c: c.number)
+        else:
+            convs = conversations
+        self._finished = []
+        notes = [*warnings]
+        for linktype, n in sorted(self._unknown_links.items()):
+            notes.append(msg("overview.warning.link", linktype=linktype, frames=n))
+        if self._udp_flows > len(self._udp):
+            notes.append(msg("overview.warning.udp_cut", listed=len(self._udp),
+                             flows=self._udp_flows))
+        cut = [c.number for c in convs if c.anomalies_cut]
+        if cut:
+            notes.append(msg("overview.warning.anomalies_cut", count=len(cut),
+                             limit=MAX_ANOMALIES, first=cut[0]))
+        udp = tuple(
+            FlowSummary(addr_text(u.a), addr_text(u.b), u.packets, u.ab, u.ba, u.first, u.last)
+            for u in self._udp.values()
+        )
+        return Overview(
+            source=source,
+            frames=self.frames,
+            first_ns=self.first_ns,
+            last_ns=self.last_ns,
+            counts=tuple((k, self.counts[k]) for k in COUNT_KINDS if self.counts[k]),
+            conversations=convs,
+            udp=udp,
+            udp_flows=self._udp_flows,
+            arp=(self.arp[0], self.arp[1]),
+            warnings=tuple(notes),
+        )
+
+
+def overview(frames: Iterable[Frame], source: str = "") -> Overview:
+    """The overview of a sequence of frames, each dissected: for small captures and tests."""
+    builder = OverviewBuilder()
+    for frame in frames:
+        builder.frame(frame)
+    return builder.finish(source)

@@ -1,0 +1,245 @@
+"""explain-pcap's work on capture files: read, filter, follow every conversation, render.
+
+``overview_file`` gives one file's ``Overview``: through the numpy header walk
+(``capture.fastread`` + ``explain.fastwalk``) when the file can take it, or frame by frame
+through the full dissector otherwise (a BPF filter, or a link type the walk does not
+know). ``render_overviews`` renders several files at once, one process per core, each
+rendering its own file, so nothing unpicklable crosses between processes. A progress bar
+goes to stderr for big files when stderr is a terminal.
+"""
+
+from __future__ import annotations
+
+import heapq
+import io
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+
+from wirelens.capture.bpf import BpfFilter, FilterError
+from wirelens.capture.pcapfile import CaptureError, CaptureFile, open_capture
+from wirelens.explain.model import Explanation
+from wirelens.explain.overview import Overview, OverviewBuilder
+from wirelens.explain.records import Frame
+from wirelens.explain.text import Message, msg
+
+PROGRESS_BYTES = 32 * 1024 * 1024  # files bigger than this get a progress bar on a terminal
+
+
+class JobError(Exception):
+    """Nothing could be read, or the filter is bad: one line, naming the file."""
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    bpf: str | None = None
+    lang: str = "en"
+    fmt: str = "text"
+    width: int = 0
+    progress: bool = True
+    fast: bool = True  # use the numpy walk when it applies
+
+
+def _progress(path: str, enabled: bool) -> Callable[[int], None] | None:
+    """A callback taking bytes read so far, drawing a rich bar on stderr; None when off."""
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        return None
+    if not enabled or size < PROGRESS_BYTES or not sys.stderr.isatty():
+        return None
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    bar = Progress("{task.description}", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                   transient=True, console=Console(stderr=True), redirect_stdout=False,
+                   redirect_stderr=False)
+    task = bar.add_task(os.path.basename(path), total=size)
+    bar.start()
+
+    def update(done: int) -> None:
+        if done < 0:
+            bar.stop()
+        else:
+            bar.update(task, completed=done)
+
+    return update
+
+
+def _filtered(frames: Iterable[Frame], bpf: BpfFilter | None,
+              kept: list[int]) -> Iterator[Frame]:
+    """The frames the filter keeps; ``kept`` counts [kept, read]."""
+    for frame in frames:
+        kept[1] += 1
+        if bpf is None or bpf.matches(frame):
+            kept[0] += 1
+            yield frame
+
+
+def _open(path: str) -> CaptureFile:
+    try:
+        return open_capture(path)
+    except CaptureError as exc:
+        raise JobError(str(exc)) from exc
+
+
+def _file_warnings(warnings: Sequence[str]) -> list[Message]:
+    return [msg("warning.file", text=w) for w in warnings]
+
+
+def overview_file(path: str, options: Options = Options()) -> Overview:
+    bpf = _compile(options.bpf)
+    progress = _progress(path, options.progress)
+    try:
+        if options.fast and bpf is None:
+            from wirelens.capture.fastread import NothingRead, fast_overview
+
+            try:
+                return fast_overview(path, progress=progress)
+            except CaptureError as exc:
+                raise JobError(str(exc)) from exc
+            except NothingRead as exc:
+                raise JobError(str(exc)) from exc
+        with _open(path) as capture:
+            builder = OverviewBuilder()
+            kept = [0, 0]
+            count = 0
+            for frame in _filtered(capture, bpf, kept):
+                builder.frame(frame)
+                count += 1
+                if progress is not None and count % 4096 == 0:
+                    progress(capture._stream.pos)
+            warnings = _file_warnings(capture.warnings)
+            if bpf is not None:
+                warnings.append(msg("overview.warning.filter", filter=bpf.expression,
+                                    kept=kept[0], frames=kept[1]))
+            if not builder.frames and capture.warnings and bpf is None:
+                raise JobError(capture.warnings[0])
+            return builder.finish(path, warnings)
+    finally:
+        if progress is not None:
+            progress(-1)
+
+
+def _compile(expression: str | None) -> BpfFilter | None:
+    if not expression:
+        return None
+    try:
+        return BpfFilter(expression)
+    except FilterError as exc:
+        raise JobError(str(exc)) from exc
+
+
+def merged_overview(paths: Sequence[str], options: Options = Options()) -> Overview:
+    """All files as one capture, frames merged in time order and numbered anew."""
+    bpf = _compile(options.bpf)
+    captures = [_open(p) for p in paths]
+    try:
+        streams = [((f.ts_ns, i, f) for f in cap) for i, cap in enumerate(captures)]
+        builder = OverviewBuilder()
+        number = 0
+        kept = [0, 0]
+        merged = (f for _, _, f in heapq.merge(*streams, key=lambda t: (t[0], t[1])))
+        for frame in _filtered(merged, bpf, kept):
+            number += 1
+            builder.frame(replace(frame, index=number))
+        warnings = [w for cap in captures for w in _file_warnings(cap.warnings)]
+        return builder.finish(" + ".join(paths), warnings)
+    finally:
+        for cap in captures:
+            cap.close()
+
+
+def render_overview(ov: Overview, options: Options, out: io.StringIO | None = None) -> str:
+    """The overview as text or JSON, returned as a string."""
+    buffer = out or io.StringIO()
+    if options.fmt == "json":
+        from wirelens.render.overview import write_json
+
+        write_json(ov, options.lang, buffer)
+        buffer.write("\n")
+    else:
+        from rich.console import Console
+
+        from wirelens.render.overview import render
+
+        console = Console(file=buffer, width=options.width or 100, highlight=False,
+                          force_terminal=False, color_system=None)
+        render(ov, console, options.lang)
+    return buffer.getvalue()
+
+
+def _job(args: tuple[str, Options]) -> tuple[str, str, str]:
+    """(path, rendered output, error) for one file, in a worker process."""
+    path, options = args
+    try:
+        ov = overview_file(path, replace(options, progress=False))
+    except JobError as exc:
+        return path, "", str(exc)
+    return path, render_overview(ov, options), ""
+
+
+def render_overviews(paths: Sequence[str], options: Options) -> Iterator[tuple[str, str, str]]:
+    """(path, output, error) for each file in order; files spread over every core."""
+    if len(paths) == 1:
+        yield _job((paths[0], options))
+        return
+    import multiprocessing
+
+    workers = min(len(paths), os.cpu_count() or 1)
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        yield from pool.imap(_job, [(p, options) for p in paths])
+
+
+def _explain(path: str, frames: list[Frame], capture: CaptureFile, options: Options,
+             first_conversation: int = 1) -> Explanation:
+    from wirelens.capture.metadata import calls_from_comments
+    from wirelens.explain.explainer import explain
+
+    exp = explain(frames, socket_calls=calls_from_comments(capture.comments),
+                  source=f"capture file {path}", source_text=msg("ui.source_file", path=path),
+                  first_conversation=first_conversation)
+    warnings = _file_warnings(capture.warnings)
+    if options.bpf:
+        warnings.append(msg("overview.warning.filter", filter=options.bpf, kept=len(frames),
+                            frames=capture_frames(capture)))
+    return replace(exp, warnings=tuple(warnings) + exp.warnings) if warnings else exp
+
+
+def capture_frames(capture: CaptureFile) -> int:
+    return sum(1 for _ in capture)
+
+
+def explain_small(path: str, options: Options = Options()) -> Explanation:
+    """Every frame explained field by field (what explain-demo shows), for small files."""
+    bpf = _compile(options.bpf)
+    with _open(path) as capture:
+        frames = list(_filtered(capture, bpf, [0, 0]))
+        if not frames and capture.warnings and bpf is None:
+            raise JobError(capture.warnings[0])
+        return _explain(path, frames, capture, options)
+
+
+def explain_conversation(path: str, number: int, options: Options = Options()) -> Explanation:
+    """Conversation ``number`` of the overview, packet by packet. A first pass follows every
+    conversation with the tracker (the same numbering as the overview) and keeps only this
+    one's frames; the second explains them."""
+    from wirelens.explain.conversation import ConversationTracker
+    from wirelens.explain.dissect import dissect, segment_of
+
+    bpf = _compile(options.bpf)
+    tracker = ConversationTracker(keep_packets=False, max_anomalies=0)
+    with _open(path) as capture:
+        chosen: list[Frame] = []
+        for frame in _filtered(capture, bpf, [0, 0]):
+            seg = segment_of(dissect(frame))
+            if seg is not None and tracker.feed(seg).conversation == number:
+                chosen.append(frame)
+        if not chosen:
+            count = tracker._count
+            if not count and capture.warnings:
+                raise JobError(capture.warnings[0])
+            raise JobError(f"{path}: there is no conversation {number} (the capture has "
+                           f"{count})")
+        return _explain(path, chosen, capture, options, first_conversation=number)

@@ -1,0 +1,180 @@
+"""The overview of a capture (``explain.overview.Overview``) as terminal text or as JSON.
+
+The JSON is the ``wirelens.overview`` document of docs/json-schema.md. It is written
+piece by piece, one conversation per line, so a capture with a million conversations never
+needs its whole JSON text in memory at once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any, TextIO
+
+from rich.console import Console
+from rich.rule import Rule
+from rich.text import Text
+
+from wirelens.explain.catalog import Catalog
+from wirelens.explain.conversation import ConversationSummary
+from wirelens.explain.model import SCHEMA_VERSION
+from wirelens.explain.overview import FlowSummary, Overview
+from wirelens.render.json import verdict_fields
+
+SHOWN_PACKETS = 8  # packet numbers listed per anomaly kind in the text view
+
+
+def _seconds(ns: int) -> float:
+    return round(ns / 1e9, 6)
+
+
+def conversation_entry(s: ConversationSummary, cat: Catalog, start_ns: int) -> dict[str, Any]:
+    """One entry of ``conversations[]`` in summary mode: ``packets`` is a count."""
+    return {
+        "number": s.number,
+        "client": s.client,
+        "server": s.server,
+        "client_guessed": s.client_guessed,
+        "handshake": s.handshake,
+        "close": s.close,
+        "half_close": s.half_close,
+        "closed_first": s.closed_first,
+        **verdict_fields(s, cat),
+        "history": s.history,
+        "packets": s.packet_count,
+        "bytes": {"client_to_server": s.bytes_c2s, "server_to_client": s.bytes_s2c},
+        "start": _seconds(s.first_ns - start_ns),
+        "duration": _seconds(s.last_ns - s.first_ns),
+        "final_states": {"client": s.final_states[0].value, "server": s.final_states[1].value},
+        "anomalies": [{"kind": kind, "packet": packet} for kind, packet in s.anomalies],
+        "anomaly_counts": dict(s.anomaly_counts),
+        "anomalies_cut": s.anomalies_cut,
+    }
+
+
+def _udp_entry(u: FlowSummary, start_ns: int) -> dict[str, Any]:
+    return {"a": u.a, "b": u.b, "packets": u.packets,
+            "bytes": {"a_to_b": u.bytes_ab, "b_to_a": u.bytes_ba},
+            "start": _seconds(u.first_ns - start_ns), "duration": _seconds(u.last_ns - u.first_ns)}
+
+
+def write_json(ov: Overview, lang: str, out: TextIO, *, indent: str = "") -> None:
+    """The overview document; ``indent`` shifts it right when it sits inside a list."""
+    cat = Catalog(lang)
+    kinds = sorted({kind for s in ov.conversations for kind, _ in s.anomaly_counts})
+    head: dict[str, Any] = {
+        "schema": "wirelens.overview",
+        "schema_version": SCHEMA_VERSION,
+        "language": lang,
+        "source": ov.source,
+        "summary": True,
+        "frames": ov.frames,
+        "duration": _seconds(ov.last_ns - ov.first_ns),
+        "counts": dict(ov.counts),
+        "anomaly_kinds": {kind: cat.text(f"anomaly.{kind}") for kind in kinds},
+        "arp": {"requests": ov.arp[0], "replies": ov.arp[1]},
+        "udp_flows": ov.udp_flows,
+    }
+    pad = indent + "  "
+    out.write(indent + "{\n")
+    for key, value in head.items():
+        out.write(f"{pad}{json.dumps(key)}: {json.dumps(value, ensure_ascii=False)},\n")
+    _write_list(out, pad, "conversations",
+                (conversation_entry(s, cat, ov.first_ns) for s in ov.conversations))
+    out.write(",\n")
+    _write_list(out, pad, "udp", (_udp_entry(u, ov.first_ns) for u in ov.udp))
+    out.write(",\n")
+    _write_list(out, pad, "warnings", (cat(w) for w in ov.warnings))
+    out.write("\n" + indent + "}")
+
+
+def _write_list(out: TextIO, pad: str, key: str, items: Iterable[Any]) -> None:
+    out.write(f"{pad}{json.dumps(key)}: [")
+    first = True
+    for item in items:
+        out.write(("\n" if first else ",\n") + pad + "  " + json.dumps(item, ensure_ascii=False))
+        first = False
+    out.write("]" if first else "\n" + pad + "]")
+
+
+def write_json_documents(overviews: Iterable[Overview], lang: str, out: TextIO,
+                         several: bool) -> None:
+    """One document, or a JSON list of them (one per file) when ``several``."""
+    if not several:
+        for ov in overviews:
+            write_json(ov, lang, out)
+            out.write("\n")
+        return
+    out.write("[\n")
+    for i, ov in enumerate(overviews):
+        if i:
+            out.write(",\n")
+        write_json(ov, lang, out, indent="  ")
+    out.write("\n]\n")
+
+
+def _packet_list(packets: list[int], cat: Catalog) -> str:
+    shown = ", ".join(str(p) for p in packets[:SHOWN_PACKETS])
+    if len(packets) > SHOWN_PACKETS:
+        shown += " " + cat.text("overview.more", count=len(packets) - SHOWN_PACKETS)
+    return shown
+
+
+def conversation_lines(s: ConversationSummary, cat: Catalog) -> list[Text]:
+    lines = [Text(cat.text("overview.conversation", number=s.number, client=s.client,
+                           server=s.server), style="bold")]
+    if s.client_guessed:
+        lines.append(Text("  " + cat.text("overview.guessed"), style="dim"))
+    story = [
+        cat.text("overview.handshake", handshake=cat.text(f"conv.handshake.{s.handshake}")),
+        cat.text("overview.close", close=cat.text(f"conv.close.{s.close}")),
+    ]
+    lines.append(Text("  " + "; ".join(story)))
+    if s.half_close:
+        lines.append(Text("  " + cat.text("overview.half_close")))
+    style = "green" if s.verdict == "SF" else "yellow" if s.verdict in ("S1", "OTH") else "red"
+    lines.append(Text("  " + cat.text("overview.verdict", verdict=s.verdict,
+                                      meaning=cat.text(f"zeek.{s.verdict}")), style=style))
+    lines.append(Text("  " + cat.text("overview.history", history=s.history or "-"),
+                      style="dim"))
+    lines.append(Text("  " + cat.text(
+        "overview.traffic", packets=s.packet_count, bytes_c2s=s.bytes_c2s,
+        bytes_s2c=s.bytes_s2c, seconds=f"{(s.last_ns - s.first_ns) / 1e9:.6f}")))
+    if s.anomaly_counts:
+        lines.append(Text("  " + cat.text("overview.anomalies") + ":", style="bold red"))
+        listed: dict[str, list[int]] = {}
+        for kind, packet in s.anomalies:
+            listed.setdefault(kind, []).append(packet)
+        for kind, count in s.anomaly_counts:
+            lines.append(Text("    " + cat.text(
+                "overview.anomaly_line", kind=kind, count=count,
+                packets=_packet_list(listed.get(kind, []), cat)), style="red"))
+            lines.append(Text("      " + cat.text(f"anomaly.{kind}"), style="dim"))
+    return lines
+
+
+def render(ov: Overview, console: Console, lang: str) -> None:
+    cat = Catalog(lang)
+    console.print(Rule(f"[bold]{cat.text('overview.title', source=ov.source)}[/]"))
+    counts = ", ".join(f"{cat.text(f'overview.count.{k}')} {n}" for k, n in ov.counts)
+    seconds = f"{(ov.last_ns - ov.first_ns) / 1e9:.6f}"
+    console.print(cat.text("overview.frames", frames=ov.frames, seconds=seconds)
+                  + (f" — {counts}" if counts else ""), highlight=False)
+    if not ov.conversations:
+        console.print(cat.text("overview.none"), style="dim")
+    for s in ov.conversations:
+        for line in conversation_lines(s, cat):
+            console.print(line, highlight=False, soft_wrap=True)
+    if ov.udp:
+        console.print(Rule(cat.text("overview.udp_title", flows=ov.udp_flows), align="left"))
+        for u in ov.udp:
+            console.print("  " + cat.text("overview.udp_line", a=u.a, b=u.b, packets=u.packets,
+                                          bytes_ab=u.bytes_ab, bytes_ba=u.bytes_ba),
+                          highlight=False)
+    if any(ov.arp):
+        console.print(cat.text("overview.arp", requests=ov.arp[0], replies=ov.arp[1]),
+                      highlight=False)
+    if ov.warnings:
+        console.print(Rule(cat.text("ui.warnings"), align="left", style="red"))
+        for w in ov.warnings:
+            console.print("  ! " + cat(w), style="red", highlight=False)

@@ -1,0 +1,121 @@
+"""Writing the explanation to files: the HTML page, the ladder SVG, the Markdown report.
+
+Shared by ``explain-demo`` and ``explain-pcap`` (``--html``, ``--svg``, ``--markdown``,
+``--open``). Each file is written with ``files.write_atomically``: never over an existing
+file without ``--force``, never through a link, and owned by the sudo user under sudo.
+``--html -`` writes the page to a new temporary file and prints its path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import webbrowser
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from wirelens.explain.model import Explanation
+from wirelens.files import OutputError, check_target, invoking_user, write_atomically
+
+TEMPORARY = "-"
+
+
+def add_arguments(parser: argparse.ArgumentParser, *, with_force: bool) -> None:
+    group = parser.add_argument_group("files (instead of the text on the terminal)")
+    group.add_argument("--html", metavar="FILE",
+                       help="write the step-through page; '-' writes a temporary file and "
+                            "prints its path")
+    group.add_argument("--open", action="store_true",
+                       help="open the page in the default browser (implies --html - "
+                            "without --html)")
+    group.add_argument("--svg", metavar="FILE", help="write the ladder diagram alone as SVG")
+    group.add_argument("--markdown", metavar="FILE",
+                       help="write a Markdown report with a Mermaid sequence diagram")
+    if with_force:
+        group.add_argument("--force", action="store_true", help="overwrite existing files")
+
+
+@dataclass(frozen=True, slots=True)
+class Targets:
+    html: str | None
+    svg: str | None
+    markdown: str | None
+    open: bool
+    force: bool
+
+    @property
+    def any(self) -> bool:
+        return bool(self.html or self.svg or self.markdown)
+
+
+def targets(args: argparse.Namespace, inputs: int = 1) -> Targets:
+    """The files asked for, checked before any work is done (raises ``OutputError``)."""
+    html = args.html or (TEMPORARY if args.open else None)
+    out = Targets(html, args.svg, args.markdown, args.open, bool(getattr(args, "force", False)))
+    named = [p for p in (out.html, out.svg, out.markdown) if p and p != TEMPORARY]
+    if len(set(named)) < len(named):
+        raise OutputError("--html, --svg and --markdown need different files")
+    if inputs > 1 and named:
+        raise OutputError("--html, --svg and --markdown write one capture: give one file "
+                          "(or --html - for a temporary page per capture)")
+    for path in named:
+        check_target(path, force=out.force)
+    return out
+
+
+def _write_text(path: str, text: str, force: bool) -> int:
+    data = text.encode("utf-8")
+    write_atomically(path, lambda out: out.write(data), force=force)
+    return len(data)
+
+
+def _temporary_page() -> str:
+    fd, path = tempfile.mkstemp(prefix="wirelens-", suffix=".html")
+    os.close(fd)
+    return path
+
+
+def write(exp: Explanation, lang: str, wanted: Targets,
+          say: Callable[[str], None] = lambda line: print(line, file=sys.stderr)) -> list[str]:
+    """Writes every file asked for; returns the paths written (the page first)."""
+    from wirelens.render.html import render_page
+    from wirelens.render.markdown import render_markdown
+    from wirelens.render.svg import ladder_document
+
+    written = []
+    if wanted.html:
+        temporary = wanted.html == TEMPORARY
+        path = _temporary_page() if temporary else wanted.html
+        size = _write_text(path, render_page(exp, lang), force=temporary or wanted.force)
+        if temporary:
+            print(path, flush=True)  # on stdout, for scripts: the one thing printed there
+        say(f"wrote the page {path} ({size / 1024:.0f} KiB, {len(exp.packets)} packets)")
+        written.append(path)
+        if wanted.open:
+            open_in_browser(path, say)
+    if wanted.svg:
+        size = _write_text(wanted.svg, ladder_document(exp, lang), wanted.force)
+        say(f"wrote the ladder {wanted.svg} ({size / 1024:.0f} KiB)")
+        written.append(wanted.svg)
+    if wanted.markdown:
+        size = _write_text(wanted.markdown, render_markdown(exp, lang), wanted.force)
+        say(f"wrote the report {wanted.markdown} ({size / 1024:.0f} KiB)")
+        written.append(wanted.markdown)
+    return written
+
+
+def open_in_browser(path: str, say: Callable[[str], None]) -> bool:
+    uri = Path(path).resolve().as_uri()
+    if invoking_user() is not None:
+        say(f"running as root through sudo: open {uri} in your own browser")
+        return False
+    try:
+        opened = webbrowser.open(uri)
+    except webbrowser.Error:
+        opened = False
+    if not opened:
+        say(f"no browser could be started here: open {uri} yourself")
+    return opened
