@@ -55,7 +55,8 @@ def sample_path() -> str:
     return str(resources.files("wirelens").joinpath("samples", SAMPLE))
 
 
-def emit(exp: Explanation, fmt: str, lang: str, width: int, mode: str = "") -> None:
+def emit(exp: Explanation, fmt: str, lang: str, width: int, mode: str = "",
+         details: bool = True) -> None:
     if fmt == "json":
         from wirelens.render.json import dumps
 
@@ -78,7 +79,7 @@ def emit(exp: Explanation, fmt: str, lang: str, width: int, mode: str = "") -> N
 
         (interactive.step if mode == "step" else interactive.quiz)(exp, console, lang)
         return
-    render(exp, console, lang)
+    render(exp, console, lang, details=details)
 
 
 def mode_of(args: argparse.Namespace) -> str:
@@ -235,8 +236,9 @@ def _run_wired(args: argparse.Namespace, plan: object, wanted: reports.Targets) 
         _save(args.save, run.frames, run.calls, args.force)
     if wanted.any:
         _write_reports(exp, args.lang, wanted)
-    else:
-        emit(exp, args.format, args.lang, args.width, mode_of(args))
+    else:  # a bulk transfer's hundreds of packets, layer by layer, only in JSON, --html, --step
+        emit(exp, args.format, args.lang, args.width, mode_of(args),
+             details=args.scenario != "transfer")
     return 0
 
 

@@ -4,12 +4,13 @@ import json
 
 from tests.explain.builders import CLOSE_FOUR, DATA, HANDSHAKE, frames
 from wirelens.explain.explainer import explain
+from wirelens.explain.model import SCHEMA_VERSION
 from wirelens.render.json import dumps
 
 
 def test_schema_keys_and_values():
     doc = json.loads(dumps(explain(frames(HANDSHAKE + DATA + CLOSE_FOUR)), "zh"))
-    assert doc["schema_version"] == "1.0" and doc["language"] == "zh"
+    assert doc["schema_version"] == SCHEMA_VERSION and doc["language"] == "zh"
     p = doc["packets"][1]
     assert {"index", "time", "summary", "role", "states", "layers"} <= p.keys()
     assert p["role"] == "handshake-2"

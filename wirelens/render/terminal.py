@@ -110,7 +110,8 @@ def packet_renderable(p: PacketView, cat: Catalog, memory: NoteMemory) -> Render
     return Group(*parts)
 
 
-def render(exp: Explanation, console: Console, lang: str) -> None:
+def render(exp: Explanation, console: Console, lang: str, *, details: bool = True) -> None:
+    """``details=False`` leaves out each packet layer by layer (a bulk transfer's hundreds)."""
     cat = Catalog(lang)
     console.print(Rule(f"[bold]{cat.text('ui.title')}[/]"))
     console.print(cat(exp.source_text) if exp.source_text else exp.source, style="dim")
@@ -150,7 +151,7 @@ def render(exp: Explanation, console: Console, lang: str) -> None:
 
         render_wire(exp.wire, console, cat)
     memory = NoteMemory()
-    for p in exp.packets:
+    for p in exp.packets if details else ():
         console.print(packet_renderable(p, cat, memory))
     if exp.warnings:
         console.print(Rule(cat.text("ui.warnings"), align="left", style="red"))
