@@ -12,7 +12,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -89,3 +89,22 @@ def demo_json(run_cli: RunCli) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def sample_path() -> str:
     return cli.sample_path()
+
+
+def make_user_dir() -> Path:
+    """A folder the user behind sudo ("nobody" in the tests) can reach and write: pytest's own
+    temporary folders are root's alone (0700), and output files are written as that user."""
+    import tempfile
+
+    path = Path(tempfile.mkdtemp(prefix="wirelens-test-", dir="/tmp"))
+    path.chmod(0o777)
+    return path
+
+
+@pytest.fixture
+def user_dir() -> Iterator[Path]:
+    import shutil
+
+    path = make_user_dir()
+    yield path
+    shutil.rmtree(path, ignore_errors=True)

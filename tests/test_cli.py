@@ -42,10 +42,10 @@ def one_line_error(err: str, prog: str) -> str:
 
 
 def test_demo_without_privileges_says_sudo(monkeypatch: pytest.MonkeyPatch,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+                                           capfd: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr("wirelens.capture.privileges.can_capture", lambda: False)
     assert cli.demo_main(["tcp"]) == 2
-    out, err = capsys.readouterr()
+    out, err = capfd.readouterr()
     line = one_line_error(err, "explain-demo")
     assert out == ""
     assert "sudo" in line
@@ -60,15 +60,15 @@ def test_demo_without_privileges_says_sudo(monkeypatch: pytest.MonkeyPatch,
     ["tcp", "--host", "localhost.example"],
 ], ids=["unknown-scenario", "port-too-big", "port-negative", "host-not-an-address"])
 def test_demo_refuses_bad_arguments(argv: list[str],
-                                    capsys: pytest.CaptureFixture[str]) -> None:
+                                    capfd: pytest.CaptureFixture[str]) -> None:
     assert cli.demo_main(argv) == 2
-    out, err = capsys.readouterr()
+    out, err = capfd.readouterr()
     one_line_error(err, "explain-demo")
     assert out == ""
 
 
 def test_demo_never_contacts_a_remote_host(monkeypatch: pytest.MonkeyPatch,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+                                           capfd: pytest.CaptureFixture[str]) -> None:
     opened: list[object] = []
 
     def record(*args: Any, **kwargs: Any) -> Any:
@@ -78,18 +78,18 @@ def test_demo_never_contacts_a_remote_host(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr(socket, "socket", record)
     monkeypatch.setattr(socket, "create_connection", record)
     assert cli.demo_main(["tcp", "--host", "8.8.8.8"]) == 2
-    out, err = capsys.readouterr()
+    out, err = capfd.readouterr()
     assert "8.8.8.8" in one_line_error(err, "explain-demo")
     assert "loopback" in err
     assert opened == []
 
 
 def test_demo_refuses_an_existing_save_target(tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+                                              capfd: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "demo.pcapng"
     target.write_bytes(b"keep me")
     assert cli.demo_main(["tcp", "--save", str(target)]) == 2
-    assert str(target) in one_line_error(capsys.readouterr().err, "explain-demo")
+    assert str(target) in one_line_error(capfd.readouterr().err, "explain-demo")
     assert target.read_bytes() == b"keep me"
 
 
@@ -122,31 +122,31 @@ def _directory(tmp_path: Path) -> Path:
                          ids=["missing", "text", "empty", "directory"])
 @pytest.mark.parametrize("fmt", ["text", "json"])
 def test_pcap_bad_file_is_one_line(make: Any, fmt: str, tmp_path: Path,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+                                   capfd: pytest.CaptureFixture[str]) -> None:
     path = make(tmp_path)
     assert cli.pcap_main([str(path), "--format", fmt]) == 2
-    out, err = capsys.readouterr()
+    out, err = capfd.readouterr()
     assert str(path) in one_line_error(err, "explain-pcap")
     assert out == ""
 
 
-def test_pcap_without_a_file_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+def test_pcap_without_a_file_is_refused(capfd: pytest.CaptureFixture[str]) -> None:
     assert cli.pcap_main([]) == 2
-    assert "--sample" in one_line_error(capsys.readouterr().err, "explain-pcap")
+    assert "--sample" in one_line_error(capfd.readouterr().err, "explain-pcap")
 
 
 # ---------------------------------------------------------------- explain-pcap --sample
 
 
-def sample_json(capsys: pytest.CaptureFixture[str], lang: str) -> tuple[str, dict[str, Any]]:
+def sample_json(capfd: pytest.CaptureFixture[str], lang: str) -> tuple[str, dict[str, Any]]:
     assert cli.pcap_main(["--sample", "--format", "json", "--lang", lang]) == 0
-    out, err = capsys.readouterr()
+    out, err = capfd.readouterr()
     assert err == ""
     return out, json.loads(out)
 
 
-def test_sample_json_has_the_schema_keys(capsys: pytest.CaptureFixture[str]) -> None:
-    _, doc = sample_json(capsys, "en")
+def test_sample_json_has_the_schema_keys(capfd: pytest.CaptureFixture[str]) -> None:
+    _, doc = sample_json(capfd, "en")
     assert {"packets", "conversations", "socket_calls", "warnings"} <= doc.keys()
     assert doc["packets"]
     for packet in doc["packets"]:
@@ -167,8 +167,8 @@ def test_sample_json_has_the_schema_keys(capsys: pytest.CaptureFixture[str]) -> 
     assert isinstance(doc["warnings"], list)
 
 
-def test_sample_json_in_chinese_is_not_ascii_escaped(capsys: pytest.CaptureFixture[str]) -> None:
-    out, doc = sample_json(capsys, "zh")
+def test_sample_json_in_chinese_is_not_ascii_escaped(capfd: pytest.CaptureFixture[str]) -> None:
+    out, doc = sample_json(capfd, "zh")
     assert CHINESE.search(out)
     assert "\\u" not in out
     assert doc["packets"]

@@ -31,16 +31,16 @@ def no_lab(monkeypatch: pytest.MonkeyPatch) -> None:
 ], ids=["lab-without-cleanup", "cleanup-without-lab", "ipv6-with-ipv4-host",
         "arp-on-loopback", "arp-with-host"])
 def test_bad_lab_options_are_one_line(argv: list[str], says: str,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+                                      capfd: pytest.CaptureFixture[str]) -> None:
     assert cli.demo_main(argv) == 2
-    out, err = capsys.readouterr()
+    out, err = capfd.readouterr()
     assert out == "" and "Traceback" not in err
     assert err.count("\n") == 1 and err.startswith("explain-demo: error: ")
     assert says in err
 
 
 def test_cleanup_needs_root(monkeypatch: pytest.MonkeyPatch,
-                            capsys: pytest.CaptureFixture[str]) -> None:
+                            capfd: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr("os.geteuid", lambda: 1000)
     assert cli.demo_main(["lab", "--cleanup"]) == 2
-    assert "needs root" in capsys.readouterr().err
+    assert "needs root" in capfd.readouterr().err

@@ -17,15 +17,15 @@ def two(tmp_path: Path) -> list[Path]:
             build(tmp_path, "b", SCENARIOS["refused"])]
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+def run(capfd: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = cli.pcap_main(list(args))
-    out, err = capsys.readouterr()
+    out, err = capfd.readouterr()
     return code, out, err
 
 
-def test_conversation_n_is_explained_packet_by_packet(capsys: pytest.CaptureFixture[str],
+def test_conversation_n_is_explained_packet_by_packet(capfd: pytest.CaptureFixture[str],
                                                       two: list[Path]) -> None:
-    code, out, _ = run(capsys, str(two[0]), "--conversation", "1", "--format", "json")
+    code, out, _ = run(capfd, str(two[0]), "--conversation", "1", "--format", "json")
     assert code == 0
     doc = json.loads(out)
     assert len(doc["packets"]) == 16 and doc["packets"][0]["layers"]
@@ -34,31 +34,31 @@ def test_conversation_n_is_explained_packet_by_packet(capsys: pytest.CaptureFixt
     assert {"kind": "fast-retransmission", "packet": 12} in conv["anomalies"]
 
 
-def test_a_missing_conversation_is_one_line(capsys: pytest.CaptureFixture[str],
+def test_a_missing_conversation_is_one_line(capfd: pytest.CaptureFixture[str],
                                             two: list[Path]) -> None:
-    code, _, err = run(capsys, str(two[0]), "--conversation", "7")
+    code, _, err = run(capfd, str(two[0]), "--conversation", "7")
     assert code == 2 and "no conversation 7" in err and err.count("\n") == 1
 
 
-def test_several_files_give_a_list_of_overviews(capsys: pytest.CaptureFixture[str],
+def test_several_files_give_a_list_of_overviews(capfd: pytest.CaptureFixture[str],
                                                 two: list[Path]) -> None:
-    code, out, _ = run(capsys, *map(str, two), "--summary", "--format", "json")
+    code, out, _ = run(capfd, *map(str, two), "--summary", "--format", "json")
     assert code == 0
     docs = json.loads(out)
     assert [d["conversations"][0]["verdict"] for d in docs] == ["SF", "REJ"]
 
 
-def test_merge_gives_one_overview(capsys: pytest.CaptureFixture[str], two: list[Path]) -> None:
-    code, out, _ = run(capsys, *map(str, two), "--merge", "--format", "json")
+def test_merge_gives_one_overview(capfd: pytest.CaptureFixture[str], two: list[Path]) -> None:
+    code, out, _ = run(capfd, *map(str, two), "--merge", "--format", "json")
     assert code == 0
     doc = json.loads(out)
     assert doc["frames"] == 18 and doc["schema"] == "wirelens.overview"
 
 
-def test_text_overview_names_verdicts_and_anomalies(capsys: pytest.CaptureFixture[str],
+def test_text_overview_names_verdicts_and_anomalies(capfd: pytest.CaptureFixture[str],
                                                     two: list[Path]) -> None:
-    code, out, _ = run(capsys, str(two[0]), "--summary", "--lang", "en", "--width", "100")
+    code, out, _ = run(capfd, str(two[0]), "--summary", "--lang", "en", "--width", "100")
     assert code == 0
     assert "verdict SF" in out and "fast-retransmission ×1: packet(s) 12" in out
-    code, out, _ = run(capsys, str(two[1]), "--summary", "--lang", "zh")
+    code, out, _ = run(capfd, str(two[1]), "--summary", "--lang", "zh")
     assert "结论 REJ" in out

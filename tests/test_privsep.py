@@ -55,3 +55,74 @@ def test_an_error_in_the_child_is_one_line_and_status_2(capfd):
         return
     assert run_unprivileged(work) == 2
     assert capfd.readouterr().err.strip() == "wirelens: error: broken capture"
+
+
+def _record_parsing_uids(monkeypatch: pytest.MonkeyPatch) -> int:
+    """Makes the dissector write the parsing process's real, effective and saved uids
+    (from /proc) down a pipe each time it parses a frame; returns the pipe's read end."""
+    from wirelens.explain import explainer
+
+    read, write = os.pipe()
+    original = explainer.dissect
+
+    def dissect(frame, *options):  # type: ignore[no-untyped-def]
+        with open("/proc/self/status", encoding="utf-8") as status:
+            uids = next(line for line in status if line.startswith("Uid:")).split()[1:]
+        os.write(write, (" ".join(uids) + "\n").encode())
+        return original(frame, *options)
+
+    monkeypatch.setattr(explainer, "dissect", dissect)
+    return read
+
+
+def _uids_seen(read: int) -> set[str]:
+    import fcntl
+
+    fcntl.fcntl(read, fcntl.F_SETFL, os.O_NONBLOCK)
+    data = b""
+    try:
+        while chunk := os.read(read, 65536):
+            data += chunk
+    except BlockingIOError:
+        pass
+    return {uid for line in data.decode().splitlines() for uid in line.split()}
+
+
+@pytest.mark.live
+def test_explain_pcap_as_root_parses_as_nobody(monkeypatch, capfd):
+    from wirelens import cli
+
+    monkeypatch.delenv("SUDO_UID", raising=False)
+    read = _record_parsing_uids(monkeypatch)
+    assert cli.pcap_main(["--sample", "--format", "json"]) == 0
+    assert _uids_seen(read) == {str(NOBODY.pw_uid)}
+    assert '"packets"' in capfd.readouterr().out
+
+
+@pytest.mark.live
+def test_explain_demo_under_sudo_parses_as_the_user(monkeypatch, capfd, user_dir):
+    from wirelens import cli
+
+    monkeypatch.setenv("SUDO_UID", "65534")
+    monkeypatch.setenv("SUDO_GID", "65534")
+    read = _record_parsing_uids(monkeypatch)
+    saved = user_dir / "demo.pcapng"
+    page = user_dir / "demo.html"
+    assert cli.demo_main(["tcp", "--loopback", "--save", str(saved), "--html", str(page)]) == 0
+    assert _uids_seen(read) == {"65534"}
+    for path in (saved, page):
+        assert (path.stat().st_uid, path.stat().st_gid) == (65534, 65534)
+
+
+@pytest.mark.live
+def test_files_of_a_plain_root_run_are_written_by_the_parent(monkeypatch, capfd, tmp_path):
+    """As plain root the parser is nobody, who cannot write into root's folders: the files
+    come back up a pipe and the root parent writes them, still refusing to overwrite."""
+    from wirelens import cli
+
+    monkeypatch.delenv("SUDO_UID", raising=False)
+    page = tmp_path / "page.html"
+    assert cli.pcap_main(["--sample", "--html", str(page)]) == 0
+    assert page.stat().st_size > 10_000 and page.stat().st_uid == 0
+    assert cli.pcap_main(["--sample", "--html", str(page)]) == 2
+    assert "--force" in capfd.readouterr().err

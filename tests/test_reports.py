@@ -13,23 +13,23 @@ from wirelens import cli, reports
 
 
 def test_explain_pcap_writes_the_page_and_refuses_to_overwrite_it(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     page = tmp_path / "capture.html"
     assert cli.pcap_main(["--sample", "--html", str(page), "--lang", "en"]) == 0
     text = page.read_text("utf-8")
     assert text.startswith("<!DOCTYPE html>") and 'data-ui="en"' in text
     assert page.stat().st_size < 1_000_000
-    out, err = capsys.readouterr()
+    out, err = capfd.readouterr()
     assert out == "" and f"wrote the page {page}" in err  # the page replaces the terminal text
     assert cli.pcap_main(["--sample", "--html", str(page)]) == 2
-    assert "already exists; add --force" in capsys.readouterr().err
+    assert "already exists; add --force" in capfd.readouterr().err
     assert cli.pcap_main(["--sample", "--html", str(page), "--force"]) == 0
 
 
 def test_a_dash_writes_a_temporary_page_and_prints_its_path(
-        capsys: pytest.CaptureFixture[str]) -> None:
+        capfd: pytest.CaptureFixture[str]) -> None:
     assert cli.pcap_main(["--sample", "--html", "-"]) == 0
-    path = capsys.readouterr().out.strip()
+    path = capfd.readouterr().out.strip()
     try:
         assert re.fullmatch(r".*/wirelens-[^/]+\.html", path)
         assert Path(path).read_text("utf-8").startswith("<!DOCTYPE html>")
@@ -39,12 +39,12 @@ def test_a_dash_writes_a_temporary_page_and_prints_its_path(
 
 
 def test_open_starts_the_browser_on_the_page(monkeypatch: pytest.MonkeyPatch,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+                                             capfd: pytest.CaptureFixture[str]) -> None:
     opened: list[str] = []
     monkeypatch.setattr(reports, "invoking_user", lambda: None)
     monkeypatch.setattr(reports.webbrowser, "open", lambda uri: opened.append(uri) or True)
     assert cli.pcap_main(["--sample", "--open"]) == 0  # --open alone means --html -
-    path = capsys.readouterr().out.strip()
+    path = capfd.readouterr().out.strip()
     try:
         assert opened == [Path(path).resolve().as_uri()]
     finally:
@@ -53,12 +53,12 @@ def test_open_starts_the_browser_on_the_page(monkeypatch: pytest.MonkeyPatch,
 
 def test_open_without_a_browser_says_where_the_page_is(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+                                                      capfd: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr(reports, "invoking_user", lambda: None)
     monkeypatch.setattr(reports.webbrowser, "open", lambda uri: False)
     page = tmp_path / "p.html"
     assert cli.pcap_main(["--sample", "--html", str(page), "--open"]) == 0
-    assert f"open {page.resolve().as_uri()} yourself" in capsys.readouterr().err
+    assert f"open {page.resolve().as_uri()} yourself" in capfd.readouterr().err
 
 
 def test_svg_and_markdown_files(tmp_path: Path) -> None:
@@ -75,28 +75,27 @@ def test_svg_and_markdown_files(tmp_path: Path) -> None:
 ])
 def test_bad_file_requests_are_one_line_errors(tmp_path: Path, extra: list[str],
                                                monkeypatch: pytest.MonkeyPatch,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+                                               capfd: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(tmp_path)
     assert cli.pcap_main([cli.sample_path(), "--sample", *extra]) == 2
-    err = capsys.readouterr().err
+    err = capfd.readouterr().err
     assert err.startswith("explain-pcap: error: ") and err.count("\n") == 1
     assert not list(tmp_path.iterdir())
 
 
 def test_a_symlink_is_never_written_through(tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+                                            capfd: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "target"
     target.write_text("keep")
     (tmp_path / "link.html").symlink_to(target)
     assert cli.pcap_main(["--sample", "--html", str(tmp_path / "link.html"), "--force"]) == 2
-    assert "symbolic link" in capsys.readouterr().err and target.read_text() == "keep"
+    assert "symbolic link" in capfd.readouterr().err and target.read_text() == "keep"
 
 
 @pytest.mark.live
 def test_explain_demo_writes_the_page_after_the_capture_owned_by_the_sudo_user(
-        tmp_path: Path, run_cli: RunCli) -> None:
-    page = tmp_path / "handshake.html"
-    os.chmod(tmp_path, 0o777)
+        user_dir: Path, run_cli: RunCli) -> None:
+    page = user_dir / "handshake.html"
     done = run_cli("explain-demo", "tcp", "--loopback", "--html", str(page), "--lang", "zh",
                    env={"SUDO_UID": "65534", "SUDO_GID": "65534"})
     assert done.returncode == 0, done.stderr

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
 from typing import NoReturn
 
@@ -173,6 +173,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
     from wirelens.capture.lab import LabError
     from wirelens.capture.live import CaptureStartError
+    from wirelens.demos.scenarios.base import ScenarioUnavailable
     from wirelens.demos.tcp import DemoError
     from wirelens.demos.twohost import run_scenario
     from wirelens.explain.catalog import Catalog
@@ -183,18 +184,24 @@ def run_demo(args: argparse.Namespace) -> int:
                            verbose=sys.stderr if args.verbose else None)
     except LabError as exc:
         raise UsageError(f"the {args.scenario} demo needs the two-host lab: {exc}") from exc
+    except ScenarioUnavailable as exc:  # e.g. a simultaneous close needs a delayed wire
+        raise UsageError(str(exc)) from exc
     except (CaptureStartError, DemoError, OSError) as exc:
         raise UsageError(f"the demo could not run: {exc}") from exc
     run = ran.run
     say_where(Catalog(args.lang)(ran.where), args.format == "json" or wanted.any, args.width)
-    exp = run.explain(ran.source, ran.subnets)  # with the kernel's word and the run's warnings
-    if args.save:
-        _save(args.save, run.frames, run.calls, args.force)
-    if wanted.any:
-        _write_reports(exp, args.lang, wanted)
-    else:
-        emit(exp, args.format, args.lang, args.width, mode_of(args))
-    return 0
+
+    def explain_and_show() -> int:  # parses captured bytes: runs without root
+        exp = run.explain(ran.source, ran.subnets)  # with the kernel's word and the warnings
+        if args.save:
+            _save(args.save, run.frames, run.calls, args.force)
+        if wanted.any:
+            _write_reports(exp, args.lang, wanted)
+        else:
+            emit(exp, args.format, args.lang, args.width, mode_of(args))
+        return 0
+
+    return _unprivileged("explain-demo", explain_and_show)
 
 
 def _wire_plan(args: argparse.Namespace) -> object | None:
@@ -229,17 +236,20 @@ def _run_wired(args: argparse.Namespace, plan: object, wanted: reports.Targets) 
         raise UsageError(f"the wire needs the two-host lab: {exc}") from exc
     except (CaptureStartError, DemoError, OSError) as exc:
         raise UsageError(f"the demo could not run: {exc}") from exc
-    print(Catalog(args.lang)(msg("lab.where_lab", **run.lab)),
+    print(Catalog(args.lang)(msg("wire.where.lab", **run.lab)),
           file=sys.stderr if args.format == "json" or wanted.any else sys.stdout, flush=True)
-    exp = wired.explanation(run)
-    if args.save:
-        _save(args.save, run.frames, run.calls, args.force)
-    if wanted.any:
-        _write_reports(exp, args.lang, wanted)
-    else:  # a bulk transfer's hundreds of packets, layer by layer, only in JSON, --html, --step
-        emit(exp, args.format, args.lang, args.width, mode_of(args),
-             details=args.scenario != "transfer")
-    return 0
+    def explain_and_show() -> int:  # parses captured bytes: runs without root
+        exp = wired.explanation(run)
+        if args.save:
+            _save(args.save, run.frames, run.calls, args.force)
+        if wanted.any:
+            _write_reports(exp, args.lang, wanted)
+        else:  # a bulk transfer's packets, layer by layer, only in JSON, --html, --step
+            emit(exp, args.format, args.lang, args.width, mode_of(args),
+                 details=args.scenario != "transfer")
+        return 0
+
+    return _unprivileged("explain-demo", explain_and_show)
 
 
 def _report_targets(args: argparse.Namespace, inputs: int = 1) -> reports.Targets:
@@ -319,7 +329,24 @@ def _save(path: str, frames: Sequence[object], calls: Sequence[object], force: b
     print(f"saved {len(frames)} packets to {path}", file=sys.stderr)
 
 
+# Variables that make Python load code from where the user says. sudo's env_reset drops
+# them already (Debian's default sudoers); a root run that still has them starts again
+# isolated, so nothing imported later comes from the user's folders.
+USER_CODE_VARIABLES = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE",
+                       "PYTHONINSPECT", "PYTHONBREAKPOINT")
+
+
+def isolate_when_root(argv: Sequence[str] | None) -> None:
+    if os.geteuid() != 0 or sys.flags.isolated or argv is not None:
+        return  # argv given: called as a library (tests, notebooks), not as the program
+    if not any(os.environ.get(name) for name in USER_CODE_VARIABLES):
+        return
+    env = {k: v for k, v in os.environ.items() if k not in USER_CODE_VARIABLES}
+    os.execve(sys.executable, [sys.executable, "-I", sys.argv[0], *sys.argv[1:]], env)
+
+
 def demo_main(argv: Sequence[str] | None = None) -> int:
+    isolate_when_root(argv)
     from wirelens.demos.wired import join_negative
 
     args = demo_parser().parse_args(join_negative(sys.argv[1:] if argv is None else argv))
@@ -433,8 +460,11 @@ def run_pcap(args: argparse.Namespace) -> int:
 
 
 def _size(path: str) -> int:
+    from wirelens.capture.inherited import descriptor
+
+    fd = descriptor(path)
     try:
-        return os.path.getsize(path)
+        return os.fstat(fd).st_size if fd is not None else os.path.getsize(path)
     except OSError:
         return 0
 
@@ -450,10 +480,65 @@ def _write(text: str) -> None:
 
 
 def pcap_main(argv: Sequence[str] | None = None) -> int:
+    isolate_when_root(argv)
     args = pcap_parser().parse_args(argv)
+    if os.geteuid() == 0:  # open the files as root, parse them as the user (or nobody)
+        from wirelens.capture.inherited import open_for_child
+
+        open_for_child([*args.files, *([sample_path()] if args.sample else [])])
+        try:
+            _report_targets(args, max(len(args.files) + int(args.sample), 1))
+        except UsageError as exc:
+            return _fail("explain-pcap", str(exc))
+    return _unprivileged("explain-pcap", lambda: run_pcap(args))
+
+
+def _unprivileged(prog: str, work: Callable[[], int]) -> int:
+    """``work`` in a process that has dropped root (when we are root): see privsep."""
+    from wirelens.privsep import PrivilegeError, run_unprivileged
+
+    def guarded() -> int:
+        try:
+            return work()
+        except UsageError as exc:
+            return _fail(prog, str(exc))
+        except KeyboardInterrupt:
+            return 130
+        except BrokenPipeError:  # the reader went away (| head): nothing more to say
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
+
     try:
-        return run_pcap(args)
-    except UsageError as exc:
-        return _fail("explain-pcap", str(exc))
-    except KeyboardInterrupt:
-        return 130
+        return run_unprivileged(guarded, prepare=warm_up)
+    except (PrivilegeError, OSError) as exc:
+        return _fail(prog, str(exc))
+
+
+def warm_up() -> None:
+    """Load, while still root, what the parsing child will use: it may not be able to read
+    the interpreter's own files (a Python installed under /root), and imports are lazy.
+    Rendering an empty explanation touches the lazy imports of every renderer; nothing
+    captured is parsed here."""
+    import io
+
+    from wirelens import pcapjob, reports  # noqa: F401
+    from wirelens.explain.catalog import load
+    from wirelens.explain.explainer import explain
+    from wirelens.privsep import preload
+    from wirelens.render import html, markdown, svg
+    from wirelens.render import json as json_render
+    from wirelens.render.terminal import render
+
+    preload(("argparse", "heapq", "ipaddress", "math", "random", "re", "secrets", "tempfile",
+             "webbrowser", "xml.sax.saxutils", "pathlib", "locale", "gettext",
+             "multiprocessing.pool", "multiprocessing.popen_fork", "multiprocessing.queues",
+             "multiprocessing.synchronize", "multiprocessing.connection",
+             "termios", "tty", "wirelens.interactive"))  # --step and --quiz
+    empty = explain([])
+    for lang in LANGUAGES:
+        load(lang)
+        render(empty, Console(file=io.StringIO(), width=80), lang)
+        json_render.dumps(empty, lang)
+        html.render_page(empty, lang)
+        svg.ladder_document(empty, lang)
+        markdown.render_markdown(empty, lang)

@@ -188,7 +188,9 @@ def render_overviews(paths: Sequence[str], options: Options) -> Iterator[tuple[s
     import multiprocessing
 
     workers = min(len(paths), os.cpu_count() or 1)
-    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+    # fork, not spawn: a worker must inherit the descriptors a root parent opened and the
+    # modules already loaded (a process that dropped root may not read the interpreter).
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
         yield from pool.imap(_job, [(p, options) for p in paths])
 
 

@@ -13,6 +13,7 @@ import os
 import pwd
 import sys
 from collections.abc import Callable, Iterable
+from typing import BinaryIO
 
 FALLBACK_USER = "nobody"
 # Imported before the drop: the interpreter's own files may not be readable by the user the
@@ -59,20 +60,29 @@ def run_unprivileged(work: Callable[[], int], *, prepare: Callable[[], None] | N
 
     Not root: ``work`` simply runs here. ``prepare`` runs first, still privileged, to load
     what the child will need (modules, catalogs). The child inherits open descriptors (the
-    capture to read) and standard output; it must not need to open root-only files itself.
+    capture to read) and standard output. Under sudo it writes its output files itself, as
+    the user; as plain root it is ``nobody``, so it sends them up a pipe and this process,
+    which never parses them, writes them.
     """
+    from wirelens import files
+
     if prepare is not None:
         prepare()
     if os.geteuid() != 0:
         return work()
     preload(())
     uid, gid = unprivileged_identity()
+    relay = files.invoking_user() is None
+    up_read, up_write = os.pipe() if relay else (-1, -1)
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
     if pid == 0:  # the child: drop root, then parse
         code = 2
         try:
+            if relay:
+                os.close(up_read)
+                files.relay_outputs_to(up_write)
             drop_privileges(uid, gid)
             code = work()
         except SystemExit as exc:
@@ -83,5 +93,27 @@ def run_unprivileged(work: Callable[[], int], *, prepare: Callable[[], None] | N
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(code)
+    outputs: list[tuple[str, int, bytes]] = []
+    if relay:
+        os.close(up_write)
+        outputs = list(files.relayed(up_read))  # read while the child runs: pipes are small
     _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 2
+    code = os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 2
+    if code == 0:
+        for path, what, data in outputs:
+            if what == files.OPEN_REQUEST:
+                from wirelens.reports import open_in_browser
+
+                open_in_browser(path, lambda line: print(line, file=sys.stderr))
+            else:
+                _write_bytes(path, data, bool(what))
+    return code
+
+
+def _write_bytes(path: str, data: bytes, force: bool) -> None:
+    from wirelens import files
+
+    def write(out: BinaryIO) -> None:
+        out.write(data)
+
+    files.write_atomically(path, write, force=force)

@@ -9,6 +9,7 @@ import io
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -41,15 +42,46 @@ def encoded(kind: str) -> bytes:
 GOOD = {kind: encoded(kind) for kind in ("pcap", "pcapng", "gz")}
 
 
+@contextlib.contextmanager
+def fd_captured() -> Iterator[list[str]]:
+    """Standard output and error at the descriptor level: as root, explain-pcap parses in a
+    child process that has dropped root, and its output never passes through sys.stdout."""
+    import sys
+
+    with tempfile.TemporaryDirectory() as folder:
+        paths = (Path(folder) / "out", Path(folder) / "err")
+        saved = [os.dup(1), os.dup(2)]
+        captured: list[str] = []
+        sys.stdout.flush()
+        sys.stderr.flush()
+        streams = sys.stdout, sys.stderr
+        try:
+            for target, path in zip((1, 2), paths, strict=True):
+                with open(path, "wb") as fh:
+                    os.dup2(fh.fileno(), target)
+            # pytest's own capture object may stand in sys.stdout: write to the descriptors
+            sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+            sys.stderr = open(2, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+            yield captured
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            sys.stdout, sys.stderr = streams
+            for target, fd in zip((1, 2), saved, strict=True):
+                os.dup2(fd, target)
+                os.close(fd)
+            captured.extend(path.read_text("utf-8") for path in paths)
+
+
 def run(data: bytes, *args: str) -> tuple[int, str, str]:
     fd, name = tempfile.mkstemp(suffix=".pcap")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-        out, err = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        with fd_captured() as captured:
             code = cli.pcap_main([name, "--summary", "--format", "json", *args])
-        return code, out.getvalue(), err.getvalue()
+        out, err = captured
+        return code, out, err
     finally:
         os.unlink(name)
 

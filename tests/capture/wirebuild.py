@@ -51,16 +51,20 @@ def segment(step: Step, ip_id: int) -> bytes:
     return bytes(packet / payload)
 
 
-def run(steps: list[Step]) -> tuple[list[Frame], list[Frame], list[LogEntry]]:
-    """(client end's capture, server end's capture, the wire's log)."""
+def run(steps: list[Step], waits: dict[int, int] | None = None,
+        ) -> tuple[list[Frame], list[Frame], list[LogEntry]]:
+    """(client end's capture, server end's capture, the wire's log); ``waits``: extra ns
+    before the given (1-based) steps, e.g. a retransmission timeout."""
     ends: dict[str, list[Frame]] = {"c": [], "s": []}
+    extra = 0
     log: list[LogEntry] = []
     late: tuple[int, bytes, str, int] | None = None  # (number, data, receiver, read_ns)
     for i, step in enumerate(steps, start=1):
         who, fate = step[0], step[5]
         other = "s" if who == "c" else "c"
         data = segment(step, i)
-        t = START + i * STEP_NS
+        extra += (waits or {}).get(i, 0)
+        t = START + i * STEP_NS + extra
         ends[who].append(Frame(0, t, data, interface=ENDS[0 if who == "c" else 1].device))
         arrivals = {"pass": 1, "drop": 0, "dup": 2, "late": 0}[fate]
         written = tuple(t + TRANSIT_NS + k * 20_000 for k in range(arrivals))

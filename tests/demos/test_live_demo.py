@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import make_user_dir
+
 pytestmark = pytest.mark.live
 
 RunCli = Callable[..., "subprocess.CompletedProcess[str]"]  # the run_cli fixture
@@ -135,7 +137,7 @@ def test_both_languages_see_the_same_packets(run_cli: RunCli,
 @pytest.fixture(scope="module")
 def saved(run_cli: RunCli, tmp_path_factory: pytest.TempPathFactory) -> Saved:
     """A demo run with --save, as if through sudo by the user "nobody"."""
-    path = tmp_path_factory.mktemp("saved") / "demo.pcapng"
+    path = make_user_dir() / "demo.pcapng"  # the user behind sudo writes it
     sudo = {"SUDO_UID": str(NOBODY), "SUDO_GID": str(NOBODY)}
     return path, demo(run_cli, "--lang", "en", "--save", str(path), env=sudo)
 

@@ -75,9 +75,9 @@ def test_a_place_with_a_delayed_wire_can_run_it() -> None:
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_list_prints_one_line_per_scenario(lang: str,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+                                           capfd: pytest.CaptureFixture[str]) -> None:
     assert cli.demo_main(["--list", "--lang", lang]) == 0
-    out, err = capsys.readouterr()
+    out, err = capfd.readouterr()
     lines = out.splitlines()
     assert err == ""
     assert [line.split()[0] for line in lines] == list(NAMES)
@@ -86,9 +86,9 @@ def test_list_prints_one_line_per_scenario(lang: str,
 
 
 def test_an_unknown_scenario_is_one_line_naming_them_all(
-        capsys: pytest.CaptureFixture[str]) -> None:
+        capfd: pytest.CaptureFixture[str]) -> None:
     assert cli.demo_main(["no-such-scenario"]) == 2
-    out, err = capsys.readouterr()
+    out, err = capfd.readouterr()
     assert out == "" and err.count("\n") == 1 and "Traceback" not in err
     assert err.startswith("explain-demo: error: unknown scenario 'no-such-scenario'")
     assert all(name in err for name in NAMES)

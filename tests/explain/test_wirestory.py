@@ -16,8 +16,12 @@ def kernel(side: str, retrans: int, ts_ns: int = 2 * 10**18) -> KernelInfo:
                       0, 0, 0)
 
 
-def view(steps: list[Step], client_retrans: int = 0, **kw: object) -> WireView:
-    client, server, log = run(steps)
+RTO = 204_000_000  # the retransmission timer of a fresh Linux connection, about
+
+
+def view(steps: list[Step], client_retrans: int = 0, waits: dict[int, int] | None = None,
+         **kw: object) -> WireView:
+    client, server, log = run(steps, waits)
     frames, passages, lines = merge(client, server, ENDS, log)
     return explain_wire(frames, passages, lines, rules=["--loss 1"],
                         kernel=[kernel("client", client_retrans), kernel("server", 0)],
@@ -25,13 +29,15 @@ def view(steps: list[Step], client_retrans: int = 0, **kw: object) -> WireView:
 
 
 def test_a_drop_and_its_retransmission_are_tied_together():
-    v = view(LOSS, client_retrans=1, delivered=True)
+    v = view(LOSS, client_retrans=1, delivered=True, waits={5: RTO})
     assert v.dropped == {4}
     (effect,) = v.effects
     assert effect.kind == "drop-resent" and effect.packets == (4, 5)
     text = Catalog("en")(effect.text)
     assert "dropped packet #4" in text and "#5" in text and "retransmission on timeout" in text
-    assert f"{STEP_NS / 1e6:.1f} ms later" in text
+    assert f"{(STEP_NS + RTO) / 1e6:.1f} ms later" in text
+    early = Catalog("en")(view(LOSS, client_retrans=1).effects[0].text)
+    assert "well before the 200 ms" in early and "#5" in early
     assert [(a.packet, a.names) for a in v.anomalies] == [(5, ("retransmission",))]
     assert "dropped" in Catalog("en")(v.anomalies[0].cause)
 
@@ -79,10 +85,12 @@ def test_rtt_from_the_handshake_against_the_configured_delay():
 
 
 def test_the_notes_retransmission_claim_gets_a_verdict():
-    v = view(LOSS, client_retrans=1, delivered=True)
+    v = view(LOSS, client_retrans=1, delivered=True, waits={5: RTO})
     (note,) = [n for n in v.notes if n.topic == "wire_retransmission"]
     assert note.verdict is Verdict.AGREES and note.ref.file.startswith("001_")
-    incomplete = view(LOSS, client_retrans=1, delivered=False)
+    sooner = view(LOSS, client_retrans=1, delivered=True)  # resent 1 ms later: no timeout
+    assert [n.verdict for n in sooner.notes] == [Verdict.NUANCE]
+    incomplete = view(LOSS, client_retrans=1, delivered=False, waits={5: RTO})
     assert [n.verdict for n in incomplete.notes] == [Verdict.NUANCE]
 
 

@@ -416,6 +416,14 @@ class Lab:
                     raise LabError(f"{host.device} did not come up in {READY_TIMEOUT} s")
                 time.sleep(POLL)
 
+    @property
+    def wire_delay(self) -> float:
+        """The wire's smaller one-way delay in seconds; 0.0 on a veth cable or a wire
+        without delay (the crossing-FINs scenario needs one)."""
+        if self.link != "wire" or self.wire is None:
+            return 0.0
+        return min(self.wire.plan.delay_of(d) for d in ("c2s", "s2c")) / 1e9
+
     def _wire_cable(self) -> None:
         from wirelens.capture.wire import Wire
 

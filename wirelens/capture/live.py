@@ -1,26 +1,30 @@
-"""Live capture with scapy, turned into our own ``Frame`` records as packets arrive.
+"""Live capture through libpcap, turned into our own ``Frame`` records as packets arrive.
 
 Two traps of Linux loopback capture are handled here, not left to the caller:
 - scapy's own Linux socket sees every loopback packet twice (the outgoing and the
-  incoming copy). We sniff through libpcap (``conf.use_pcap``), which gives each once;
-  where libpcap is missing we fall back to scapy's socket and drop the outgoing copies.
-- ``AsyncSniffer.start()`` returns before the socket listens; ``start`` here returns only
-  once scapy's ``started_callback`` has fired, so no packet of the exchange is missed.
+  incoming copy). We read through libpcap (scapy's ``conf.use_pcap``), which gives each once.
+- A sniffer that starts in the background may not listen yet when the exchange begins.
+  ``start`` opens the capture socket itself, with its filter attached, before it returns,
+  so no packet of the exchange can be missed; a thread then only reads.
+
+Nothing here dissects: frames are taken as raw bytes (``recv_raw``), not as scapy packets.
+(The caller's stop condition, ``until``, does read TCP headers: see privsep's notes.)
 """
 
 from __future__ import annotations
 
+import select
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from wirelens.explain.records import LINKTYPE_ETHERNET, LINKTYPE_RAW, Frame
+from wirelens.explain.records import Frame
 
-PACKET_OUTGOING = 4  # linux/if_packet.h: the copy of a packet this host sent
+POLL_SECONDS = 0.05  # how often the reading thread checks whether it should stop
 
 
 class CaptureStartError(RuntimeError):
-    """The sniffer could not start (no permission, no such interface ...)."""
+    """The sniffer could not start (no permission, no such interface, no libpcap ...)."""
 
 
 def _use_libpcap() -> bool:
@@ -52,53 +56,68 @@ class LiveCapture:
         self.finished = threading.Event()
         self.libpcap = False
         self._until = until
-        self._started = threading.Event()
+        self._judge: Any = None
         self._lock = threading.Lock()
-        self._sniffer: Any = None
+        self._socket: Any = None
+        self._linktype = 1
+        self._stopping = threading.Event()
+        self._reader: threading.Thread | None = None
 
-    def _on_packet(self, pkt: Any) -> None:
-        if not self.libpcap and getattr(pkt, "direction", None) == PACKET_OUTGOING \
-                and self.interface == "lo":
-            return  # the other copy of this loopback packet arrives as incoming
-        from scapy.layers.l2 import Ether
-
-        data = bytes(getattr(pkt, "original", None) or bytes(pkt))
-        linktype = LINKTYPE_ETHERNET if isinstance(pkt, Ether) else LINKTYPE_RAW
-        ts_ns = int(round(float(pkt.time) * 1_000_000)) * 1000
+    def _add(self, data: bytes, ts: float) -> None:
+        ts_ns = int(round(ts * 1_000_000)) * 1000
         with self._lock:
-            frame = Frame(len(self.frames) + 1, ts_ns, data, linktype, len(data),
+            frame = Frame(len(self.frames) + 1, ts_ns, data, self._linktype, len(data),
                           self.interface)
             self.frames.append(frame)
-            if self._until is not None and self._until(self.frames):
+            judge = self._judge
+            if judge is not None and not self.finished.is_set() and judge(self.frames):
                 self.finished.set()
 
-    def start(self, timeout: float = 5.0) -> None:
-        import scapy.layers.inet  # noqa: F401  (registers IP for raw link types)
-        import scapy.layers.l2  # noqa: F401  (registers Ether for link type 1)
-        from scapy.sendrecv import AsyncSniffer
+    def _read(self) -> None:
+        sock = self._socket
+        while not self._stopping.is_set():
+            ready, _, _ = select.select([sock], [], [], POLL_SECONDS)
+            if not ready:
+                continue
+            _, data, ts = sock.recv_raw()
+            if data is not None and ts is not None:
+                self._add(bytes(data), float(ts))
+        # Whatever libpcap still holds when asked to stop belongs to the capture too.
+        while select.select([sock], [], [], 0)[0]:
+            _, data, ts = sock.recv_raw()
+            if data is None or ts is None:
+                break
+            self._add(bytes(data), float(ts))
 
+    def start(self, timeout: float = 5.0) -> None:
+        """Open the capture socket (in the calling thread's network namespace) and read it."""
         self.libpcap = _use_libpcap()
-        self._sniffer = AsyncSniffer(
-            iface=self.interface,
-            filter=self.bpf,
-            prn=self._on_packet,
-            store=False,
-            started_callback=self._started.set,
-        )
+        if not self.libpcap:
+            raise CaptureStartError("libpcap could not be loaded (Debian: apt install "
+                                    "libpcap0.8)")
+        import scapy.layers.l2  # noqa: F401  (names link type 1, or scapy warns about it)
+        from scapy.config import conf
+
         try:
-            self._sniffer.start()
+            self._socket = conf.L2listen(iface=self.interface, filter=self.bpf)
         except Exception as exc:  # scapy reports permission and interface problems so
-            raise CaptureStartError(str(exc)) from exc
-        if not self._started.wait(timeout):
-            self.stop()
-            raise CaptureStartError(f"the sniffer on {self.interface} did not start in time")
+            raise CaptureStartError(f"cannot capture on {self.interface}: {exc}") from exc
+        self._linktype = int(self._socket.pcap_fd.datalink())
+        self._judge = self._until
+        self._reader = threading.Thread(target=self._read, name="wirelens-capture",
+                                        daemon=True)
+        self._reader.start()
 
     def stop(self) -> list[Frame]:
-        if self._sniffer is not None:
+        self._stopping.set()
+        if self._reader is not None:
+            self._reader.join(timeout=5)
+            self._reader = None
+        if self._socket is not None:
             try:
-                self._sniffer.stop(join=True)
-            except Exception:  # stopping a sniffer that failed to start raises; nothing to do
+                self._socket.close()
+            except OSError:
                 pass
-            self._sniffer = None
+            self._socket = None
         with self._lock:
             return list(self.frames)

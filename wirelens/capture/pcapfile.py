@@ -359,6 +359,10 @@ def open_capture(path: str | os.PathLike[str], *, fd: int | None = None) -> Capt
     to name it: a process that dropped root reads what its privileged parent opened.
     """
     name = os.fspath(path)
+    if fd is None:
+        from wirelens.capture.inherited import descriptor
+
+        fd = descriptor(name)
     try:
         if fd is not None:
             compressed = os.pread(fd, 2, 0) == b"\x1f\x8b"

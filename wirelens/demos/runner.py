@@ -44,7 +44,7 @@ class DemoRun:
     def dissect_options(self) -> DissectOptions:
         if not self.decode:
             return DissectOptions()
-        ports = {("udp", self.port): self.decode, ("tcp", self.port): self.decode}
+        ports = {("udp", self.port): self.decode}
         return DissectOptions(MappingProxyType(ports))
 
     def source_text(self) -> Message:

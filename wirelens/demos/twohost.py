@@ -27,6 +27,7 @@ from wirelens.explain.records import Frame
 from wirelens.explain.text import Message, msg
 
 SCENARIOS = ("arp", *scenarios.names())  # arp here; the rest from the scenario library
+WIRE_DELAY = "50ms"  # one way, for a scenario whose two FINs must cross (shared/LAB.md)
 ARP_PORT = 9  # the "discard" port: the datagram only has to make the client's kernel ask
 ARP_DATAGRAM = b"who has you?"
 
@@ -49,16 +50,25 @@ def reason(error: LabError) -> Message:
 @contextmanager
 def place_for(*, loopback: bool, ipv6: bool, host: str | None,
               verbose: TextIO | None = None,
-              need_lab: bool = False) -> Iterator[tuple[Place, Message, Lab | None]]:
+              need_lab: bool = False,
+              wire_delay: str = "") -> Iterator[tuple[Place, Message, Lab | None]]:
     """The lab when it can be built (and ``loopback`` is not asked for), else loopback.
 
     Yields (place, where-line, lab or None); the lab is removed when the block ends.
-    ``need_lab``: no fallback, raise the ``LabError`` instead (ARP needs two hosts)."""
+    ``need_lab``: no fallback, raise the ``LabError`` instead (ARP needs two hosts).
+    ``wire_delay`` ("50ms"): the cable is the wire of capture/wire.py with that one-way
+    delay, not the veth pair (two FINs can then cross)."""
     loop_host = host or ("::1" if ipv6 else "127.0.0.1")
     if loopback or host is not None:
         yield Loopback(loop_host), msg("lab.where_loopback", host=loop_host), None
         return
     lab = Lab(IPV6 if ipv6 else IPV4, verbose=verbose)
+    if wire_delay:
+        from wirelens.capture.impair import parse_plan
+        from wirelens.capture.wire import Wire
+
+        lab = Lab(IPV6 if ipv6 else IPV4, verbose=verbose, link="wire",
+                  wire=Wire(parse_plan(delay=[wire_delay])))
     try:
         lab.start()
     except LabError as exc:
@@ -68,7 +78,8 @@ def place_for(*, loopback: bool, ipv6: bool, host: str | None,
                                        reason=reason(exc)), None
         return
     try:
-        yield lab, msg("lab.where_lab", **lab.describe()), lab
+        where = "wire.where.lab_one_end" if lab.link == "wire" else "lab.where_lab"
+        yield lab, msg(where, **lab.describe()), lab
     finally:
         lab.close()
 
@@ -130,8 +141,9 @@ def run_scenario(scenario: str, *, port: int = 0, message: str = "Hello, Server!
     if arp and (loopback or host is not None):
         raise LabError("ARP needs two hosts on an Ethernet link; loopback has neither",
                        "failed")
+    delayed = scenario in scenarios.SCENARIOS and scenarios.get(scenario).needs_delayed_wire
     with place_for(loopback=loopback, ipv6=ipv6, host=host, verbose=verbose,
-                   need_lab=arp) as (place, where, lab):
+                   need_lab=arp, wire_delay=WIRE_DELAY if delayed else "") as (place, where, lab):
         if arp and lab is not None:
             run = run_arp_demo(lab, port or ARP_PORT)
             source = msg("lab.arp_trigger", interface=run.interface, filter=run.bpf,

@@ -41,7 +41,7 @@ from wirelens.explain.wirestory import KernelInfo, Passage, WireLogLine, explain
 T = TypeVar("T")
 CLOSE_WAIT_SECONDS = 3.0  # after both sockets closed, for the last ACK at both ends
 SPLIT_GAP = 0.01  # s between the two halves of a split send, so they leave as two segments
-SAMPLE_EVERY = 0.005  # s between two TCP_INFO samples of a transfer's sender
+SAMPLE_EVERY = 0.001  # s between two TCP_INFO samples of a transfer's sender
 CHUNK = 65536
 SCENARIOS = ("tcp", "transfer")
 KIB = 1024
@@ -169,6 +169,11 @@ def _transfer(log: ProbedCallLog, server: PreparedServer, size: int, lab: Lab,
     return received[0]
 
 
+def _check_wire(wire: Wire) -> None:
+    if wire.error is not None:
+        raise DemoError(f"the wire failed: {wire.error}")
+
+
 def run_wired(scenario: str, plan: Plan, *, message: str = "Hello, Server!", size: int = 0,
               port: int = 0, ipv6: bool = False, verbose: TextIO | None = None) -> WiredRun:
     """Runs ``scenario`` over the wire; the lab, both TAPs and the loop are gone on return."""
@@ -190,6 +195,7 @@ def run_wired(scenario: str, plan: Plan, *, message: str = "Hello, Server!", siz
             with lab.enter(host.side):
                 captures[host.side].start()
         start = time.time_ns()
+        _check_wire(wire)
         if scenario == "tcp":
             data = message.encode("utf-8")
             reply = run_exchange(log, server, data, lab)
@@ -205,11 +211,13 @@ def run_wired(scenario: str, plan: Plan, *, message: str = "Hello, Server!", siz
             if not capture.finished.wait(patience):
                 warnings.append(msg("warning.capture_incomplete",
                                     reason=f"{side}: {patience:.1f} s"))
+    except DemoError:
+        _check_wire(wire)  # a broken wire explains a failed exchange better than a timeout
+        raise
     finally:
         raw = {side: capture.stop() for side, capture in captures.items()}
         lab.close()
-    if wire.error is not None:
-        raise DemoError(f"the wire failed: {wire.error}")
+    _check_wire(wire)
     ends = (End("client", lab.client.device, lab.client.mac),
             End("server", lab.server.device, lab.server.mac))
     frames, passages, lines = merge(raw.get("client", []), raw.get("server", []), ends,

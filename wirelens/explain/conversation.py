@@ -9,17 +9,40 @@ then tells each conversation's story as a whole. Memory is per open conversation
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 
 from wirelens.explain.analysis import KIND_NAMES, RETRANSMISSIONS, Analysis, Kind
-from wirelens.explain.segment import Segment
+from wirelens.explain.segment import ACK, FIN, RST, SYN, Segment
 from wirelens.explain.tcp_state import Event, State, classify, step
 
 MOD = 1 << 32
+_MASK, _HALF = MOD - 1, 1 << 31
 _RETRANSMITTED = int(RETRANSMISSIONS | Kind.OUT_OF_ORDER)
 _ZERO_WINDOW = int(Kind.ZERO_WINDOW)
 _KIND_NAMES = tuple((int(kind), name) for kind, name in KIND_NAMES.items())
 Address = tuple[str, int]
+# How a caller keys the two ends of a conversation: ``feed`` uses (host, port) pairs, a
+# columnar reader may use plain ints. A pair is kept in one order (the lower end first).
+Endpoint = Hashable
+Pair = tuple[Endpoint, Endpoint]
+
+# ``classify`` and ``step`` answered once for every input, so that the per-segment path
+# looks them up instead of calling them (hashing an Enum member runs Python code, so the
+# step table is keyed by the members' names).
+_SFRA = SYN | FIN | RST | ACK
+_EVENTS: dict[tuple[int, str], tuple[Event, Event]] = {
+    (bits, acked): classify(syn=bool(bits & SYN), ack=bool(bits & ACK), fin=bool(bits & FIN),
+                            rst=bool(bits & RST), acks_receivers_syn=acked == "syn",
+                            acks_receivers_fin=acked == "fin")
+    for bits in range(_SFRA + 1) if not bits & ~_SFRA for acked in ("", "syn", "fin", "data")
+}
+_STEP: dict[tuple[str, str], tuple[State, bool]] = {
+    (state.name, event.name): step(state, event) for state in State for event in Event
+}
+_CLOSED, _LISTEN, _ESTABLISHED = State.CLOSED, State.LISTEN, State.ESTABLISHED
+_DONE_CLIENT = frozenset({State.CLOSED, State.TIME_WAIT})
+_DONE_SERVER = frozenset({State.CLOSED, State.TIME_WAIT, State.LISTEN})
 
 
 def seq_after(a: int, b: int) -> bool:
@@ -32,7 +55,7 @@ def addr_text(address: Address) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-@dataclass
+@dataclass(slots=True)
 class _Side:
     """What we know of one endpoint, from the segments it sent and received."""
 
@@ -48,12 +71,15 @@ class _Side:
     packets: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class _Conversation:
     number: int
     client: _Side
     server: _Side
     client_guessed: bool
+    pair: Pair = ((), ())  # its key in the tracker
+    client_first: bool = True  # the client is pair[0]
+    first_index: int = 0  # the frame that began it
     packets: list[int] = field(default_factory=list)
     first_ns: int = 0
     last_ns: int = 0
@@ -144,120 +170,85 @@ class ConversationTracker:
     big file), and ``max_anomalies`` caps the anomalies listed per conversation (all are
     still counted). ``pop_finished`` hands back conversations that ended a while ago and
     forgets them, so a long capture costs memory for the conversations open at once only.
+
+    ``feed`` takes a ``Segment`` and tells its story; ``feed_summary`` takes the same
+    numbers one by one, keyed by the caller's own endpoint keys (``endpoints`` turns a key
+    into its (host, port) when a conversation begins), and tells nothing: the overview of
+    a big file. Both go through one ``_advance``, so both follow conversations alike.
     """
 
     def __init__(self, *, server_listening: bool = True, keep_packets: bool = True,
-                 max_anomalies: int | None = None, first_number: int = 1) -> None:
-        self._by_key: dict[tuple[Address, Address], _Conversation] = {}
+                 max_anomalies: int | None = None, first_number: int = 1,
+                 endpoints: Callable[[Endpoint], Address] | None = None) -> None:
+        self._by_key: dict[Pair, _Conversation] = {}
         self._all: dict[int, _Conversation] = {}
         self._count = first_number - 1
         self._server_listening = server_listening
         self._keep_packets = keep_packets
         self._max_anomalies = max_anomalies
+        self._endpoints = endpoints
 
-    def _conversation(self, seg: Segment) -> tuple[_Conversation, str]:
-        key = (seg.source, seg.destination)
-        conv = self._by_key.get(key)
-        if conv is None:
-            conv = self._by_key.get((seg.destination, seg.source))
-        if conv is not None and not (seg.syn and not seg.has_ack and _reused(conv, seg)):
-            sender = "client" if conv.client.address == seg.source else "server"
-            return conv, sender
+    def _conversation(self, pair: Pair, forward: bool, flags: int, seq: int, index: int,
+                      ts_ns: int) -> tuple[_Conversation, bool]:
+        """The conversation of a segment sent from pair[0] (``forward``) or pair[1], and
+        whether its client sent it."""
+        conv = self._by_key.get(pair)
+        syn_only = flags & (SYN | ACK) == SYN
+        if conv is not None:
+            from_client = forward == conv.client_first
+            if not syn_only or not _reused(conv, from_client, seq):
+                return conv, from_client
+        source, destination = (pair[0], pair[1]) if forward else (pair[1], pair[0])
+        name = self._endpoints
+        src = name(source) if name is not None else source
+        dst = name(destination) if name is not None else destination
         # A new conversation: the first SYN names the client; otherwise guess by port.
-        if seg.syn and not seg.has_ack:
-            client, server, guessed = seg.source, seg.destination, False
-        elif seg.syn:  # a SYN-ACK comes from the server
-            client, server, guessed = seg.destination, seg.source, False
+        if syn_only:
+            client, server, guessed = source, destination, False
+        elif flags & SYN:  # a SYN-ACK comes from the server
+            client, server, guessed = destination, source, False
         else:
-            high_src = seg.sport > seg.dport
-            client = seg.source if high_src else seg.destination
-            server = seg.destination if high_src else seg.source
+            high_src = src[1] > dst[1]  # type: ignore[index]
+            client = source if high_src else destination
+            server = destination if high_src else source
             guessed = True
-        mid_stream = not seg.syn
+        mid_stream = not flags & SYN
         self._count += 1
+        client_addr, server_addr = (src, dst) if client == source else (dst, src)
         conv = _Conversation(
             number=self._count,
-            client=_Side(client, State.ESTABLISHED if mid_stream else State.CLOSED),
+            client=_Side(client_addr, State.ESTABLISHED if mid_stream else State.CLOSED),  # type: ignore[arg-type]
             server=_Side(
-                server,
+                server_addr,  # type: ignore[arg-type]
                 State.ESTABLISHED if mid_stream
                 else (State.LISTEN if self._server_listening else State.CLOSED),
             ),
             client_guessed=guessed,
-            first_ns=seg.ts_ns,
+            pair=pair,
+            client_first=client == pair[0],
+            first_index=index,
+            first_ns=ts_ns,
         )
-        self._by_key.pop((server, client), None)  # a reused port pair: forget the old one
-        self._by_key[(client, server)] = conv
+        self._by_key[pair] = conv  # a reused port pair: the old conversation is forgotten
         self._all[conv.number] = conv
-        return conv, "client" if client == seg.source else "server"
+        return conv, client == source
 
     def feed(self, seg: Segment) -> SegmentStory:
-        conv, sender_name = self._conversation(seg)
-        receiver_name = "server" if sender_name == "client" else "client"
-        snd, rcv = conv.side(sender_name), conv.side(receiver_name)
+        source, destination = (seg.src, seg.sport), (seg.dst, seg.dport)
+        forward = source <= destination
+        pair = (source, destination) if forward else (destination, source)
+        conv, from_client = self._conversation(pair, forward, seg.flags, seg.seq, seg.index,
+                                               seg.ts_ns)
+        snd, rcv = (conv.client, conv.server) if from_client else (conv.server, conv.client)
         before = (conv.client.state, conv.server.state)
-
-        if seg.syn:
-            snd.base, snd.isn_seen = seg.seq, True
-        elif snd.base is None:
-            snd.base = seg.seq
-        end_seq = (seg.seq + seg.seq_len) % MOD
-        retransmission = (
-            seg.seq_len > 0 and not seg.syn and snd.next_seq is not None
-            and not seq_after(end_seq, snd.next_seq)
-        )
-        if snd.next_seq is None or seq_after(end_seq, snd.next_seq):
-            snd.next_seq = end_seq
-
-        acked = ""
-        if seg.has_ack and not seg.rst:
-            if rcv.isn_seen and not rcv.syn_acked and rcv.base is not None \
-                    and seg.ack == (rcv.base + 1) % MOD:
-                rcv.syn_acked, acked = True, "syn"
-            elif rcv.fin_seq is not None and not rcv.fin_acked \
-                    and seg.ack == (rcv.fin_seq + 1) % MOD:
-                rcv.fin_acked, acked = True, "fin"
-            elif seg.payload_len == 0 and not seg.fin and not seg.syn:
-                acked = "data"
-        sent_event, received_event = classify(
-            syn=seg.syn, ack=seg.has_ack, fin=seg.fin, rst=seg.rst,
-            acks_receivers_syn=acked == "syn", acks_receivers_fin=acked == "fin",
-        )
-        role = self._role(conv, seg, sender_name, acked, retransmission)
-        # FINs that crossed (a simultaneous close): this FIN does not acknowledge the peer's,
-        # so it left before the peer's FIN arrived. Seen from one point, the peer's FIN was
-        # applied first; replay this side as it really went: FIN_WAIT_1, then CLOSING.
-        crossing = (seg.fin and not seg.rst and snd.fin_seq is None and rcv.fin_seq is not None
-                    and not rcv.fin_acked and acked != "fin" and snd.state is State.CLOSE_WAIT)
-        if seg.fin and snd.fin_seq is None:
-            snd.fin_seq = (seg.seq + seg.payload_len) % MOD
-        if seg.payload_len and rcv.fin_seq is not None and not retransmission:
-            conv.half_close = True
-        if crossing:
-            snd.state, sent_ok = step(State.ESTABLISHED, sent_event)
-            snd.state, _ = step(snd.state, Event.RCV_FIN)
-        else:
-            snd.state, sent_ok = step(snd.state, sent_event)
-        rcv.state, received_ok = step(rcv.state, received_event)
+        acked, events, sent_ok, received_ok, role, retransmission, kinds = self._advance(
+            conv, from_client, seg.index, seg.ts_ns, seg.seq, seg.ack, seg.flags, seg.window,
+            seg.payload_len, seg.wscale)
+        sender_name, receiver_name = ("client", "server") if from_client else ("server",
+                                                                                "client")
         unexpected = tuple(
             name for name, ok in ((sender_name, sent_ok), (receiver_name, received_ok)) if not ok
         )
-        if not retransmission:
-            snd.bytes_sent += seg.payload_len
-        snd.packets += 1
-        conv.packet_count += 1
-        if self._keep_packets:
-            conv.packets.append(seg.index)
-        conv.last_ns = seg.ts_ns
-        kinds = conv.analysis.segment(
-            0 if sender_name == "client" else 1, seg.seq, seg.ack, seg.payload_len, seg.flags,
-            seg.window, seg.ts_ns, seg.wscale)
-        if kinds:
-            self._note_anomalies(conv, seg.index, kinds)
-        if seg.rst:
-            conv.reset_sides.add(sender_name)
-        _add_history(conv, sender_name, seg, kinds)
-
         rel_ack = None
         if seg.has_ack and rcv.base is not None:
             rel_ack = (seg.ack - rcv.base) % MOD
@@ -271,7 +262,7 @@ class ConversationTracker:
             role=role,
             states_before=before,
             states_after=(conv.client.state, conv.server.state),
-            events=(sent_event, received_event),
+            events=events,
             unexpected=unexpected,
             sender_isn=snd.base if snd.isn_seen else None,
             receiver_isn=rcv.base if rcv.isn_seen else None,
@@ -280,6 +271,88 @@ class ConversationTracker:
             retransmission=retransmission,
             kinds=kinds,
         )
+
+    def feed_summary(self, pair: Pair, forward: bool, index: int, ts_ns: int, seq: int,
+                     ack: int, flags: int, window: int, payload_len: int,
+                     wscale: int = -1) -> None:
+        """One segment sent from ``pair[0]`` when ``forward``, else from ``pair[1]``; the
+        same work as ``feed`` without the story. ``pair`` holds the caller's endpoint keys,
+        the lower first (as ``feed`` orders (host, port) pairs)."""
+        conv, from_client = self._conversation(pair, forward, flags, seq, index, ts_ns)
+        self._advance(conv, from_client, index, ts_ns, seq, ack, flags, window, payload_len,
+                      wscale)
+
+    def _advance(
+        self, conv: _Conversation, from_client: bool, index: int, ts_ns: int, seq: int,
+        ack: int, flags: int, window: int, payload_len: int, wscale: int,
+    ) -> tuple[str, tuple[Event, Event], bool, bool, str, bool, int]:  # fmt: skip
+        """Everything one segment changes; (acked, events, sender's and receiver's table
+        said yes, role, retransmission, analysis kinds)."""
+        if from_client:
+            snd, rcv = conv.client, conv.server
+        else:
+            snd, rcv = conv.server, conv.client
+        syn, fin, rst = flags & SYN, flags & FIN, flags & RST
+        if syn:
+            snd.base, snd.isn_seen = seq, True
+        elif snd.base is None:
+            snd.base = seq
+        seq_len = payload_len + (1 if syn else 0) + (1 if fin else 0)
+        end_seq = (seq + seq_len) % MOD
+        next_seq = snd.next_seq
+        if next_seq is None:
+            retransmission = False
+            snd.next_seq = end_seq
+        elif 0 < (end_seq - next_seq) % MOD < _HALF:  # seq_after(end_seq, next_seq)
+            retransmission = False
+            snd.next_seq = end_seq
+        else:
+            retransmission = seq_len > 0 and not syn
+
+        acked = ""
+        if flags & ACK and not rst:
+            if rcv.isn_seen and not rcv.syn_acked and rcv.base is not None \
+                    and ack == (rcv.base + 1) % MOD:
+                rcv.syn_acked, acked = True, "syn"
+            elif rcv.fin_seq is not None and not rcv.fin_acked \
+                    and ack == (rcv.fin_seq + 1) % MOD:
+                rcv.fin_acked, acked = True, "fin"
+            elif payload_len == 0 and not fin and not syn:
+                acked = "data"
+        events = _EVENTS[(flags & _SFRA, acked)]
+        sent_event, received_event = events
+        sender_name = "client" if from_client else "server"
+        role = self._role(conv, flags, payload_len, sender_name, acked, retransmission)
+        # FINs that crossed (a simultaneous close): this FIN does not acknowledge the peer's,
+        # so it left before the peer's FIN arrived. Seen from one point, the peer's FIN was
+        # applied first; replay this side as it really went: FIN_WAIT_1, then CLOSING.
+        crossing = (fin and not rst and snd.fin_seq is None and rcv.fin_seq is not None
+                    and not rcv.fin_acked and acked != "fin" and snd.state is State.CLOSE_WAIT)
+        if fin and snd.fin_seq is None:
+            snd.fin_seq = (seq + payload_len) % MOD
+        if payload_len and rcv.fin_seq is not None and not retransmission:
+            conv.half_close = True
+        if crossing:
+            state, sent_ok = _STEP[("ESTABLISHED", sent_event._name_)]
+            snd.state = _STEP[(state._name_, "RCV_FIN")][0]
+        else:
+            snd.state, sent_ok = _STEP[(snd.state._name_, sent_event._name_)]
+        rcv.state, received_ok = _STEP[(rcv.state._name_, received_event._name_)]
+        if not retransmission:
+            snd.bytes_sent += payload_len
+        snd.packets += 1
+        conv.packet_count += 1
+        if self._keep_packets:
+            conv.packets.append(index)
+        conv.last_ns = ts_ns
+        kinds = conv.analysis.segment(0 if from_client else 1, seq, ack, payload_len, flags,
+                                      window, ts_ns, wscale)
+        if kinds:
+            self._note_anomalies(conv, index, kinds)
+        if rst:
+            conv.reset_sides.add(sender_name)
+        _add_history(conv, from_client, flags, payload_len, kinds)
+        return acked, events, sent_ok, received_ok, role, retransmission, kinds
 
     def _note_anomalies(self, conv: _Conversation, frame: int, kinds: int) -> None:
         cap = self._max_anomalies
@@ -290,14 +363,15 @@ class ConversationTracker:
                     conv.anomalies.append((name, frame))
 
     @staticmethod
-    def _role(conv: _Conversation, seg: Segment, sender: str, acked: str, again: bool) -> str:
-        if seg.rst:
+    def _role(conv: _Conversation, flags: int, payload_len: int, sender: str, acked: str,
+              again: bool) -> str:
+        if flags & RST:
             if not conv.saw_syn_ack and conv.saw_syn:
                 conv.refused = True
             conv.reset_by = conv.reset_by or sender
             return "reset"
-        if seg.syn:
-            if seg.has_ack:
+        if flags & SYN:
+            if flags & ACK:
                 conv.saw_syn_ack = True
                 return "handshake-2"
             conv.saw_syn = True
@@ -307,11 +381,11 @@ class ConversationTracker:
             and not conv.saw_handshake_ack
         ):
             conv.saw_handshake_ack = True
-            return "handshake-3" if seg.payload_len == 0 else "data"
-        if seg.fin and sender not in conv.fins:
+            return "handshake-3" if payload_len == 0 else "data"
+        if flags & FIN and sender not in conv.fins:
             conv.fins.append(sender)
             if len(conv.fins) == 1:
-                return "data+close-1" if seg.payload_len else "close-1"
+                return "data+close-1" if payload_len else "close-1"
             if acked != "fin" and not conv.fin_acked_alone:
                 conv.simultaneous = True
                 return "close-simultaneous"
@@ -326,9 +400,7 @@ class ConversationTracker:
                 conv.fin_acked_alone = True
                 return "close-2"
             return "close-4"
-        if seg.payload_len and not again:
-            return "data"
-        return "data" if seg.payload_len else "ack"
+        return "data" if payload_len else "ack"
 
     def all_closed(self) -> bool:
         """Every conversation seen so far has finished: both FINs acknowledged, or a reset."""
@@ -350,8 +422,8 @@ class ConversationTracker:
                 if now_ns - c.last_ns > quiet_ns and (c.reset_by or _finished(c))]
         for conv in done:
             del self._all[conv.number]
-            if self._by_key.get((conv.client.address, conv.server.address)) is conv:
-                del self._by_key[(conv.client.address, conv.server.address)]
+            if self._by_key.get(conv.pair) is conv:
+                del self._by_key[conv.pair]
         return [_summary(c) for c in done]
 
 
@@ -360,37 +432,51 @@ def _finished(conv: _Conversation) -> bool:
         State.CLOSED, State.TIME_WAIT, State.LISTEN)
 
 
-def _reused(conv: _Conversation, seg: Segment) -> bool:
+def _reused(conv: _Conversation, from_client: bool, seq: int) -> bool:
     """A new SYN on a known port pair starts a new conversation, as Wireshark's "port numbers
     reused": when the old one finished, or the SYN's sequence number is not the old ISN."""
     if _finished(conv):
         return True
-    sender = conv.client if conv.client.address == seg.source else conv.server
-    return sender.base is not None and seg.seq != sender.base
+    sender = conv.client if from_client else conv.server
+    return sender.base is not None and seq != sender.base
 
 
-def _add_history(conv: _Conversation, sender: str, seg: Segment, kinds: int = 0) -> None:
+# Zeek's history letters for one segment, by (flags, has payload), before T and W.
+def _letters(flags: int, has_payload: bool) -> str:
+    letters = ""
+    if flags & SYN:
+        letters += "H" if flags & ACK else "S"
+    elif flags & ACK and not has_payload and not flags & (FIN | RST):
+        letters += "A"
+    if has_payload:
+        letters += "D"
+    if flags & FIN:
+        letters += "F"
+    if flags & RST:
+        letters += "R"
+    return letters
+
+
+_LETTERS = {(bits, data): _letters(bits, data) for bits in range(_SFRA + 1)
+            if not bits & ~_SFRA for data in (False, True)}
+
+
+def _add_history(conv: _Conversation, from_client: bool, flags: int, payload_len: int,
+                 kinds: int = 0) -> None:
     """Zeek's history letters (S SYN, H SYN-ACK, A ACK, D data, F FIN, R RST, T retransmitted
     payload, W zero window), each once a direction, in the order they first happened."""
-    letters = []
-    if seg.syn:
-        letters.append("H" if seg.has_ack else "S")
-    elif seg.has_ack and not seg.payload_len and not seg.fin and not seg.rst:
-        letters.append("A")
-    if seg.payload_len:
-        letters.append("D")
-    if seg.fin:
-        letters.append("F")
-    if seg.rst:
-        letters.append("R")
+    letters = _LETTERS[(flags & _SFRA, payload_len > 0)]
     if kinds & _RETRANSMITTED:
-        letters.append("T")
+        letters += "T"
     if kinds & _ZERO_WINDOW:
-        letters.append("W")
-    for letter in letters:
-        mark = letter if sender == "client" else letter.lower()
-        if mark not in conv.history:
-            conv.history += mark
+        letters += "W"
+    if not from_client:
+        letters = letters.lower()
+    history = conv.history
+    for mark in letters:
+        if mark not in history:
+            history += mark
+    conv.history = history
 
 
 def _summary(conv: _Conversation) -> ConversationSummary:

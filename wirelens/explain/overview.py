@@ -161,7 +161,11 @@ class OverviewBuilder:
         self.last_ns = max(self.last_ns, ts_ns)
 
     def _segment(self, seg: Segment) -> None:
-        self.tracker.feed(seg)
+        source, destination = (seg.src, seg.sport), (seg.dst, seg.dport)
+        forward = source <= destination
+        self.tracker.feed_summary(
+            (source, destination) if forward else (destination, source), forward, seg.index,
+            seg.ts_ns, seg.seq, seg.ack, seg.flags, seg.window, seg.payload_len, seg.wscale)
         self._since_sweep += 1
         if self._forget and self._since_sweep >= SWEEP_EVERY:
             self._since_sweep = 0

@@ -26,6 +26,7 @@ from wirelens.explain.tseq import TimeSeq
 N001 = "001_29022acc895f3c90.txt"
 REF_TCP = NoteRef(N001, "TCP协议")
 REF_UDP = NoteRef(N001, "UDP协议")
+RTO_MIN_NS = 200_000_000  # Linux's TCP_RTO_MIN: no retransmission timeout fires sooner
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +195,8 @@ def _drop_effect(p: Passage, seen: list[_Seen], by_index: dict[int, _Seen],
             left = resent.sent_ns if resent is not None and resent.sent_ns else again.frame.ts_ns
             gap = left - (p.sent_ns or s.frame.ts_ns)  # leaving to leaving, at the sender
             kinds = _kinds(again)
-            key = "fast" if kinds & Kind.FAST_RETRANSMISSION else "timeout"
+            key = ("fast" if kinds & Kind.FAST_RETRANSMISSION
+                   else "timeout" if gap >= RTO_MIN_NS else "early")
             return Effect("drop-resent", (p.index, again.frame.index),
                           msg(f"wire.effect.drop_resent_{key}", again=again.frame.index,
                               ms=_ms(gap), kinds=_names(kinds), **base))
@@ -362,7 +364,7 @@ def _notes(seen: list[_Seen], effects: Sequence[Effect], delivered: bool | None)
     out = []
     resent = [e for e in effects if e.kind == "drop-resent"]
     if resent:
-        fast = any(e.text.key.endswith("_fast") for e in resent)
+        fast = any(e.text.key.endswith(("_fast", "_early")) for e in resent)
         verdict = Verdict.NUANCE if fast or delivered is False else Verdict.AGREES
         reason = "reason_fast" if fast else "reason_timeout"
         if delivered is False:

@@ -123,14 +123,17 @@ def _call_text(calls: list[CallView]) -> str:
 
 def home(exp: Explanation, call: CallView) -> int:
     """The conversation whose ladder shows a call tied to no packet: the one going on when
-    it was made, else the next to begin, else the last; 0 when there is none."""
+    it was made, else the next to begin, else the last; 0 when there is none. A new
+    socket() belongs to the next connection to begin, whatever is going on."""
     spans = [(c.summary.first_ns, c.summary.last_ns, c.number) for c in exp.conversations]
     if len(spans) < 2:
         return 0
+    after = [n for first, _, n in spans if first > call.start_ns]
+    if call.call == "socket" and after:
+        return after[0]
     during = [n for first, last, n in spans if first <= call.start_ns <= last]
     if during:
         return during[-1]
-    after = [n for first, _, n in spans if first > call.start_ns]
     return after[0] if after else spans[-1][2]
 
 

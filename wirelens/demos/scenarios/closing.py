@@ -9,9 +9,10 @@ direction open: the server reads b"" and still sends its answer, then closes.
 
 ``simultaneous-close``: both sides call shutdown(SHUT_WR) at one shared moment, so each
 FIN leaves before the other arrives: FIN_WAIT_1 -> CLOSING -> TIME_WAIT on both. On
-loopback a FIN arrives within microseconds and the two seldom cross (measured: 2 to 14
-of 200 tries; bench/simultaneous_close.py), so the scenario needs a wire that delays
-them (the lab's, issue 8) and says so instead of showing an ordinary close.
+loopback a FIN arrives within microseconds and the two seldom cross (measured: 1 to 14
+of 200 tries; bench/simultaneous_close.py; 3 of 200 between the lab's two hosts), so the
+scenario needs a wire that delays them (the lab's, issue 8) and says so instead of
+showing an ordinary close. A place with such a wire says so with ``wire_delay`` > 0.
 """
 
 from __future__ import annotations
@@ -159,9 +160,10 @@ def simultaneous_close(demo: Demo) -> None:
     demo.join()
 
 
-NEEDS_WIRE = ("simultaneous-close needs the lab's delayed wire (issue 8, not built yet): on "
-              "loopback a FIN arrives within microseconds, so the two FINs crossed in only "
-              "2-14 of 200 tries and the demo would show an ordinary close")
+NEEDS_WIRE = ("simultaneous-close needs the lab's delayed wire (issue 8, not built yet): "
+              "without a delay a FIN arrives within microseconds, so the two FINs crossed in "
+              "only 1-14 of 200 tries on loopback (3 of 200 between the lab's hosts) and the "
+              "demo would show an ordinary close")
 
 SERVER_CLOSES = Scenario("server-closes", "scenario.server-closes.summary", server_closes)
 HALF_CLOSE = Scenario("half-close", "scenario.half-close.summary", half_close)

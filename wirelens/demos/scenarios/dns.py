@@ -2,9 +2,10 @@
 
 The server answers for a made-up zone only (``wirelens.test``, a name reserved for
 testing by RFC 6761) with an address from TEST-NET-1 (RFC 5737), so nothing it says can
-lead anywhere; it listens on a free port of the server's address, and nothing leaves the
-machine. The client builds its query by hand, byte by byte, as RFC 1035 lays it out, and
-sends it with sendto(): one datagram there, one back.
+lead anywhere, and nothing leaves the machine. It listens on port 53 of the server's
+address when that is free (a saved capture is then DNS to Wireshark too), else on any
+free port, and the explainer is told which. The client builds its query by hand, byte by
+byte, as RFC 1035 lays it out, and sends it with sendto(): one datagram there, one back.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ import secrets
 import socket
 import struct
 
-from wirelens.demos.scenarios.base import Demo, Scenario
-from wirelens.demos.scenarios.udp import GRACE, bound_server, recvfrom, sendto, udp_port
+from wirelens.demos.scenarios.base import Demo, Scenario, address
+from wirelens.demos.scenarios.udp import GRACE, recvfrom, sendto, udp_port
 from wirelens.demos.tcp import DemoError
-from wirelens.explain.layers.dns import Malformed, read_name
+from wirelens.explain.layers.dns import PORT, Malformed, read_name
 from wirelens.explain.watchers import ReplySeen
 
 NAME = "server.wirelens.test."
@@ -59,8 +60,30 @@ def build_answer(query: bytes) -> bytes:
     return header + question + record + socket.inet_aton(address)
 
 
+def bound_dns_server(demo: Demo) -> tuple[socket.socket, int]:
+    """The server's socket on the port asked for; else on DNS's own port 53 when that is
+    free on the server's address (a saved capture is then DNS to any tool); else on a free
+    port, which the explainer is told about. One bind() in the log, whichever it was."""
+    server = demo.open("server", socket.SOCK_DGRAM)
+    host = demo.host
+
+    def bind() -> int:
+        if demo.options.port:
+            server.bind((host, demo.options.port))
+        else:
+            try:
+                server.bind((host, PORT))
+            except OSError:  # taken (another resolver, another demo): any free port will do
+                server.bind((host, 0))
+        bound: int = server.getsockname()[1]
+        return bound
+
+    port: int = demo.call("server", "bind", bind, describe=lambda p: address(host, p))
+    return server, port
+
+
 def run(demo: Demo) -> None:
-    server, port = bound_server(demo)
+    server, port = bound_dns_server(demo)
     demo.start_capture(port)
 
     def serve() -> None:
