@@ -331,3 +331,17 @@ def test_cli_quiz_on_a_udp_exchange_in_a_terminal() -> None:
     finally:
         proc.kill()
         os.close(controller)
+
+
+def test_cli_simultaneous_close_over_the_delayed_wire_crosses_the_fins(
+        run_cli: RunCli) -> None:
+    """In the lab the scenario runs over the 50 ms wire: both FINs leave before either
+    arrives, so both ends go FIN_WAIT_1 -> CLOSING -> TIME_WAIT."""
+    done = run_cli("explain-demo", "simultaneous-close", "--format", "json", "--lang", "en")
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    conv = doc["conversations"][0]
+    assert conv["close"] == "simultaneous"
+    assert conv["final_states"] == {"client": "TIME_WAIT", "server": "TIME_WAIT"}
+    seen = {state for p in doc["packets"] if p["states"] for state in p["states"].values()}
+    assert {"FIN_WAIT_1", "CLOSING", "TIME_WAIT"} <= seen

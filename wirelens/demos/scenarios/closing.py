@@ -160,7 +160,7 @@ def simultaneous_close(demo: Demo) -> None:
     demo.join()
 
 
-NEEDS_WIRE = ("simultaneous-close needs the lab's delayed wire (issue 8, not built yet): "
+NEEDS_WIRE = ("simultaneous-close needs the lab's delayed wire (drop --loopback; issue 8): "
               "without a delay a FIN arrives within microseconds, so the two FINs crossed in "
               "only 1-14 of 200 tries on loopback (3 of 200 between the lab's hosts) and the "
               "demo would show an ordinary close")
