@@ -447,6 +447,9 @@ def run_pcap(args: argparse.Namespace) -> int:
                 emit(pcapjob.explain_small(path, options), args.format, args.lang, args.width,
                      mode_of(args))
             return 0
+        if len(files) == 1:  # written as it comes: a big capture's JSON is big
+            pcapjob.write_overview(files[0], options, _write)
+            return 0
         several = len(files) > 1 and args.format == "json"
         _write("[\n" if several else "")
         for i, (_path, text, error) in enumerate(pcapjob.render_overviews(files, options)):
@@ -519,6 +522,7 @@ def warm_up() -> None:
     the interpreter's own files (a Python installed under /root), and imports are lazy.
     Rendering an empty explanation touches the lazy imports of every renderer; nothing
     captured is parsed here."""
+    import importlib
     import io
 
     from wirelens import pcapjob, reports  # noqa: F401
@@ -534,6 +538,12 @@ def warm_up() -> None:
              "multiprocessing.pool", "multiprocessing.popen_fork", "multiprocessing.queues",
              "multiprocessing.synchronize", "multiprocessing.connection",
              "termios", "tty", "wirelens.interactive"))  # --step and --quiz
+    import pkgutil
+
+    import wirelens
+
+    for module in pkgutil.walk_packages(wirelens.__path__, "wirelens."):  # our own files too:
+        importlib.import_module(module.name)  # the checkout may sit where the child cannot read
     empty = explain([])
     for lang in LANGUAGES:
         load(lang)

@@ -196,11 +196,13 @@ class Wire:
             for fd in readable:
                 for frame in _drain(fd):
                     number += 1
-                    now = time.monotonic_ns()
+                    # One moment for both clocks: delays run on the monotonic one, the log
+                    # on the wall clock, and "written - read >= delay" must hold in the log.
+                    now, read_wall = time.monotonic_ns(), time.time_ns()
                     facts = frame_facts(frame)
                     decision = self._impairer.feed(number, direction[fd], facts, now)
                     record = _Record(number, direction[fd], facts.summary(), digest(frame),
-                                     time.time_ns(), decision, facts.seq, facts.payload_len)
+                                     read_wall, decision, facts.seq, facts.payload_len)
                     with self._lock:
                         self._records.append(record)
                     due = now + max(decision.delays_ns, default=self.plan.delay_of(
