@@ -170,6 +170,47 @@ def render_overview(ov: Overview, options: Options, out: io.StringIO | None = No
     return buffer.getvalue()
 
 
+class _Flushing(io.StringIO):
+    """Text handed to ``sink`` a megabyte at a time."""
+
+    def __init__(self, sink: Callable[[str], object]) -> None:
+        super().__init__()
+        self._sink = sink
+
+    def write(self, text: str) -> int:
+        n = super().write(text)
+        if self.tell() >= 1 << 20:
+            self.drain()
+        return n
+
+    def drain(self) -> None:
+        self._sink(self.getvalue())
+        self.seek(0)
+        self.truncate()
+
+
+def write_overview(path: str, options: Options, write: Callable[[str], object]) -> None:
+    """One file's overview, as ``render_overview`` gives it, handed to ``write`` piece by
+    piece: the JSON of a big capture need not fit in memory. JSON without a filter comes
+    from ``fastread.fast_json`` (every core)."""
+    if options.fmt != "json" or not options.fast or options.bpf:
+        write(render_overview(overview_file(path, options), options))
+        return
+    from wirelens.capture.fastread import NothingRead, fast_json
+
+    progress = _progress(path, options.progress)
+    out = _Flushing(write)
+    try:
+        fast_json(path, options.lang, out, progress=progress)
+    except (CaptureError, NothingRead) as exc:
+        raise JobError(str(exc)) from exc
+    finally:
+        if progress is not None:
+            progress(-1)
+    out.write("\n")
+    out.drain()
+
+
 def _job(args: tuple[str, Options]) -> tuple[str, str, str]:
     """(path, rendered output, error) for one file, in a worker process."""
     path, options = args

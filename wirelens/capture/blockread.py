@@ -20,8 +20,8 @@ import numpy as np
 
 from wirelens.capture.pcapfile import (
     _DISSECTED,
-    MAX_RECORD,
     _READ_ERRORS,
+    MAX_RECORD,
     CaptureFile,
     _Problem,
     _Stream,
@@ -33,7 +33,7 @@ from wirelens.explain.columns import Records
 BLOCK = 8 << 20  # bytes read at once from a classic pcap file
 FRAMES = 8192  # frames gathered into one block from a pcapng file
 _HEADER = np.arange(16, dtype=np.int64)
-_Unpack = Callable[[bytes, int], tuple[Any, ...]]
+_Unpack = Callable[[bytes | memoryview, int], tuple[Any, ...]]
 
 
 class Fallback(Exception):
@@ -140,7 +140,7 @@ def _read_into(s: _Stream, view: memoryview) -> int:
     return got
 
 
-def _scan(data: bytes, caplen_at: _Unpack) -> tuple[list[int], int]:
+def _scan(data: bytes | memoryview, caplen_at: _Unpack) -> tuple[list[int], int]:
     """The offsets of the whole records in ``data`` and where the first incomplete one
     starts (``len(data)`` when none is)."""
     offsets: list[int] = []

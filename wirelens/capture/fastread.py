@@ -1,26 +1,60 @@
-"""The overview's fast path over a capture file: the streaming reader plus the header walk.
+"""The overview's fast path over a capture file: block reads, columns, segments in bulk.
 
-Frames come from ``pcapfile.open_capture`` (pcap or pcapng, gzip or not, with all its
-damage handling), and each goes through ``explain.fastwalk.walk`` instead of the full
-dissector: no field views, no per-packet explanation. Conversations that ended are taken
-out of the tracker as the file is read and spooled to a temporary file in sorted runs, so
-memory follows the conversations open at once, not the length of the file.
+Frames come from ``blockread`` in blocks (with ``pcapfile``'s damage handling, word for
+word), their headers are read with numpy (``explain.columns``) and their TCP segments
+go to the tracker mostly in bulk (``explain.bulk``): no field views, no per-packet
+explanation. Conversations that ended are taken out of the tracker as the file is read
+and spooled to a temporary file in sorted runs, so memory follows the conversations open
+at once, not the length of the file. ``fast_json`` also splits the port pairs between
+processes (one per core), each following its own share, and merges what they wrote in
+conversation order; the document is the one ``render.overview.write_json`` writes.
+A read error inside gzip data makes both start again frame by frame (``fastwalk``),
+where the error shows exactly as the frame-by-frame reader shows it.
 """
 
 from __future__ import annotations
 
 import heapq
+import multiprocessing
+import os
 import pickle
+import queue
+import sys
 import tempfile
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import TextIO
 
-from wirelens.capture.pcapfile import CaptureError, open_capture
-from wirelens.explain.conversation import ConversationSummary
-from wirelens.explain.overview import Overview, OverviewBuilder
-from wirelens.explain.text import msg
+import numpy as np
+import numpy.typing as npt
+
+from wirelens.capture.blockread import BlockReader, Fallback
+from wirelens.capture.inherited import descriptor
+from wirelens.capture.pcapfile import CaptureError, CaptureFile, open_capture
+from wirelens.explain.bulk import feed_columns
+from wirelens.explain.catalog import Catalog
+from wirelens.explain.columns import TcpColumns, endpoint_address
+from wirelens.explain.conversation import ConversationSummary, ConversationTracker
+from wirelens.explain.overview import (
+    MAX_ANOMALIES,
+    QUIET_NS,
+    Overview,
+    OverviewBuilder,
+    anomalies_cut_warning,
+)
+from wirelens.explain.text import Message, msg
+from wirelens.render.overview import conversation_json, write_document, write_json
 
 PROGRESS_EVERY = 1 << 14  # frames between two looks for ended conversations / progress
 CHUNK = 64  # summaries per pickle in the spool: what one run holds in memory while merging
+RUN = 4096  # ended conversations gathered before they go to a share's spool as one run
+SHARE_MIN_BYTES = 32 << 20  # smaller files are not worth a second process
+LOCAL_PART = 40  # of 100: the port pairs the reading process follows itself, with others
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # spreads port pairs over the shares
+_MASK64 = (1 << 64) - 1
 
 
 class NothingRead(Exception):
@@ -71,25 +105,321 @@ class SpooledConversations:
         self._file.close()
 
 
+def _open(path: str) -> CaptureFile:
+    """The file, through the descriptor a privileged parent opened for us if there is one
+    (read from its start: every reader of it shares one file offset)."""
+    fd = descriptor(path)
+    if fd is not None:
+        os.lseek(fd, 0, os.SEEK_SET)
+    return open_capture(path, fd=fd)
+
+
+def _size(path: str) -> int:
+    fd = descriptor(path)
+    try:
+        return os.fstat(fd).st_size if fd is not None else os.path.getsize(path)
+    except OSError:
+        return 0
+
+
 def fast_overview(path: str, progress: Callable[[int], None] | None = None) -> Overview:
     """The overview of ``path``; raises CaptureError for a file that cannot be opened and
     NothingRead when damage stopped the reading before any frame."""
-    builder = OverviewBuilder()
+    try:
+        return _overview(path, progress, columnar=True)
+    except Fallback:  # damage inside gzip data: only the frame-by-frame read is exact
+        return _overview(path, progress, columnar=False)
+
+
+def _overview(path: str, progress: Callable[[int], None] | None, columnar: bool) -> Overview:
+    builder = OverviewBuilder(columnar=columnar)
     spool = SpooledConversations()
-    with open_capture(path) as capture:
-        walked = builder.walked
-        for count, frame in enumerate(capture, start=1):
-            walked(frame)
-            if count % PROGRESS_EVERY == 0:
+    with _open(path) as capture:
+        if columnar:
+            reader = BlockReader(capture)
+            for block in reader:
+                builder.block(block)
                 spool.add(builder.take_finished())
                 if progress is not None:
-                    progress(capture._stream.pos)
-        warnings = [msg("warning.file", text=w) for w in capture.warnings]
-        if not builder.frames and capture.warnings:
-            raise NothingRead(capture.warnings[0])
+                    progress(reader.position)
+            texts = reader.warnings
+        else:
+            walked = builder.walked
+            for count, frame in enumerate(capture, start=1):
+                walked(frame)
+                if count % PROGRESS_EVERY == 0:
+                    spool.add(builder.take_finished())
+                    if progress is not None:
+                        progress(capture._stream.pos)
+            texts = capture.warnings
+        if not builder.frames and texts:
+            raise NothingRead(texts[0])
+        warnings = [msg("warning.file", text=w) for w in texts]
     spool.add(builder.take_finished())
     spool.add(builder.tracker.summaries())
     return builder.finish(path, warnings, conversations=spool)
 
 
-__all__ = ["CaptureError", "NothingRead", "SpooledConversations", "fast_overview"]
+def fast_json(path: str, lang: str, out: TextIO, progress: Callable[[int], None] | None = None,
+              shares: int = 0) -> None:
+    """The overview of ``path`` written to ``out`` as ``render.overview.write_json`` writes
+    it, the conversations followed in ``shares`` processes (0: as the machine and the file
+    size suggest). Nothing is written unless the whole file could be read. Raises as
+    ``fast_overview``."""
+    if shares <= 0:
+        shares = 2 if (os.cpu_count() or 1) > 1 and _size(path) >= SHARE_MIN_BYTES else 1
+    try:
+        ov, kinds, lines, more = _sharded(path, lang, progress, shares)
+    except Fallback:
+        write_json(_overview(path, progress, columnar=False), lang, out)
+        return
+    try:
+        write_document(ov, Catalog(lang), out, kinds, lines, more)
+    finally:
+        lines.close()
+
+
+def _sharded(path: str, lang: str, progress: Callable[[int], None] | None, shares: int
+             ) -> tuple[Overview, set[str], Generator[str, None, None],
+                        Callable[[], list[Message]]]:  # fmt: skip
+    """Read the file, follow its conversations in ``shares`` shares of the port pairs, and
+    return the overview without its conversations, their anomaly kinds, their JSON lines
+    in number order (a generator over the shares' spools) and the warnings to write
+    after them."""
+    tmp = tempfile.TemporaryDirectory(prefix="wirelens-")
+    try:
+        builder = OverviewBuilder(columnar=True)  # frames, UDP, ARP; TCP goes to the shares
+        workers = _Workers(lang, tmp.name, shares)
+        try:
+            with _open(path) as capture:
+                reader = BlockReader(capture)
+                for block in reader:
+                    tcp = builder.frames_of(block)
+                    workers.feed(tcp, builder.sweeps(len(tcp)), builder.first_ns)
+                    if progress is not None:
+                        progress(reader.position)
+                texts = reader.warnings
+            if not builder.frames and texts:
+                raise NothingRead(texts[0])
+            results = workers.finish()
+        except BaseException:
+            workers.stop()
+            raise
+        ov = builder.finish(path, [msg("warning.file", text=w) for w in texts],
+                            conversations=())
+    except BaseException:
+        tmp.cleanup()
+        raise
+    kinds = set().union(*(r.kinds for r in results))
+    cut: list[int] = []
+
+    def numbered() -> Generator[str, None, None]:
+        try:
+            merged = heapq.merge(*(_spooled(r) for r in results))
+            for number, (_, is_cut, line) in enumerate(merged, start=1):
+                if is_cut:
+                    cut.append(number)
+                yield f'{{"number": {number}' + line[line.index(","):]
+        finally:
+            tmp.cleanup()
+
+    def warnings() -> list[Message]:
+        return [*ov.warnings, *([anomalies_cut_warning(len(cut), cut[0])] if cut else [])]
+
+    return ov, kinds, numbered(), warnings
+
+
+class _Share:
+    """The conversations of one share of the port pairs: a tracker of its own, and the ones
+    that ended written out as JSON lines (``(first frame, anomalies cut, line)``) in sorted
+    runs, so that memory holds the open ones only."""
+
+    def __init__(self, lang: str, path: str) -> None:
+        self.tracker = ConversationTracker(keep_packets=False, max_anomalies=MAX_ANOMALIES,
+                                           endpoints=endpoint_address)
+        self.cat = Catalog(lang)
+        self.kinds: set[str] = set()
+        self.start_ns = 0
+        self._pending: list[tuple[int, bool, str]] = []
+        self._file = open(path, "wb")  # noqa: SIM115 - closed by ``close``
+        self._path = path
+        self._runs: list[list[int]] = []
+
+    def chunk(self, cols: TcpColumns, lo: int, hi: int, sweep_ns: int | None,
+              start_ns: int) -> None:
+        self.start_ns = start_ns
+        feed_columns(self.tracker, cols, lo, hi)
+        if sweep_ns is not None:
+            self._ended(self.tracker.pop_finished(sweep_ns, QUIET_NS))
+
+    def _ended(self, summaries: list[ConversationSummary]) -> None:
+        cat, start, kinds, pending = self.cat, self.start_ns, self.kinds, self._pending
+        for s in summaries:
+            pending.append((s.first_packet, s.anomalies_cut, conversation_json(s, cat, start)))
+            for kind, _ in s.anomaly_counts:
+                kinds.add(kind)
+        if len(pending) >= RUN:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        self._pending.sort()
+        offsets = []
+        for i in range(0, len(self._pending), CHUNK):
+            offsets.append(self._file.tell())
+            pickle.dump(self._pending[i : i + CHUNK], self._file,
+                        protocol=pickle.HIGHEST_PROTOCOL)
+        self._runs.append(offsets)
+        self._pending = []
+
+    def close(self) -> _ShareResult:
+        self._ended(self.tracker.summaries())
+        self._flush()
+        self._file.close()
+        return _ShareResult(self._path, self._runs, self.kinds)
+
+
+@dataclass(frozen=True)
+class _ShareResult:
+    path: str
+    runs: list[list[int]]
+    kinds: set[str]
+
+
+def _spooled(result: _ShareResult) -> Iterator[tuple[int, bool, str]]:
+    """One share's lines in first-frame order, its runs merged."""
+    with open(result.path, "rb") as fh:
+        def run(offsets: list[int]) -> Iterator[tuple[int, bool, str]]:
+            for offset in offsets:
+                fh.seek(offset)
+                chunk: list[tuple[int, bool, str]] = pickle.load(fh)  # our own spool
+                yield from chunk
+        yield from heapq.merge(*(run(r) for r in result.runs))
+
+
+def _buckets(cols: TcpColumns) -> npt.NDArray[np.int64]:
+    """A number from 0 to 99 for each segment's port pair (both directions alike), spread
+    evenly: the shares take ranges of them."""
+    first = np.minimum(cols.src, cols.dst)
+    second = np.maximum(cols.src, cols.dst)
+    with np.errstate(over="ignore"):
+        mixed = first * _MIX + second
+    bucket = ((mixed >> np.uint64(32)) % np.uint64(100)).astype(np.int64)
+    for row, (a, b) in cols.wide.items():
+        low, high = min(a, b), max(a, b)
+        bucket[row] = (((low * int(_MIX) + high) & _MASK64) >> 32) % 100
+    return bucket
+
+
+class _Workers:
+    """The shares of the port pairs: the first followed in this process, which also reads
+    the file and so takes a smaller part (``LOCAL_PART`` of 100 when there are others),
+    the others each in a process of its own (forked, so it needs no file this process
+    could not read after dropping root)."""
+
+    def __init__(self, lang: str, folder: str, shares: int) -> None:
+        self._local = _Share(lang, os.path.join(folder, "share-0"))
+        self._procs: list[tuple[BaseProcess, Connection]] = []
+        self._queues: list[queue.Queue[object]] = []
+        self._threads: list[threading.Thread] = []
+        others = shares - 1
+        # bucket < bounds[0]: here; < bounds[i]: the i-th other process
+        self._bounds = [100 if not others else LOCAL_PART] + [
+            LOCAL_PART + (100 - LOCAL_PART) * (i + 1) // others for i in range(others)]
+        if not others:
+            return
+        context = multiprocessing.get_context("fork")
+        sys.stdout.flush()  # a child flushes at exit what it inherited unwritten
+        sys.stderr.flush()
+        for i in range(1, shares):
+            mine, theirs = context.Pipe()
+            proc = context.Process(target=_serve, daemon=True,
+                                   args=(theirs, lang, os.path.join(folder, f"share-{i}")))
+            proc.start()
+            theirs.close()
+            self._procs.append((proc, mine))
+        # Sending blocks while a share is busy; a thread per share sends, so that this
+        # process follows its own share meanwhile. A few chunks may wait (memory stays
+        # bounded: ``put`` blocks beyond that).
+        for _, conn in self._procs:
+            waiting: queue.Queue[object] = queue.Queue(maxsize=4)
+            thread = threading.Thread(target=_send_all, args=(waiting, conn), daemon=True)
+            thread.start()
+            self._queues.append(waiting)
+            self._threads.append(thread)
+
+    def feed(self, cols: TcpColumns, sweeps: list[tuple[int, int, bool]], start_ns: int
+             ) -> None:
+        if not self._procs:
+            for lo, hi, sweep in sweeps:
+                self._local.chunk(cols, lo, hi, int(cols.ts_ns[hi - 1]) if sweep else None,
+                                  start_ns)
+            return
+        share = np.searchsorted(np.array(self._bounds), _buckets(cols), side="right")
+        for lo, hi, sweep in sweeps:
+            sweep_ns = int(cols.ts_ns[hi - 1]) if sweep else None
+            part = share[lo:hi]
+            for i, waiting in enumerate(self._queues, start=1):  # theirs first: they start
+                waiting.put((cols.take(np.flatnonzero(part == i) + lo), sweep_ns, start_ns))
+            mine = cols.take(np.flatnonzero(part == 0) + lo)
+            self._local.chunk(mine, 0, len(mine), sweep_ns, start_ns)
+
+    def finish(self) -> list[_ShareResult]:
+        for waiting in self._queues:
+            waiting.put(None)
+        results = [self._local.close()]
+        for thread in self._threads:
+            thread.join()
+        for proc, conn in self._procs:
+            got = conn.recv()
+            if isinstance(got, str):
+                raise RuntimeError(got)
+            results.append(got)
+            proc.join()
+        return results
+
+    def stop(self) -> None:
+        for proc, _ in self._procs:
+            proc.terminate()  # a sender blocked on it then fails, and ends
+            proc.join()
+        for thread in self._threads:
+            thread.join()
+        for _, conn in self._procs:
+            conn.close()
+
+
+def _send_all(waiting: queue.Queue[object], conn: Connection) -> None:
+    """Send what comes in order; None (sent too) is the last."""
+    while True:
+        item = waiting.get()
+        try:
+            conn.send(item)
+        except OSError:  # the share's process is gone: ``finish`` or ``stop`` says why
+            return
+        if item is None:
+            return
+
+
+def _serve(conn: Connection, lang: str, path: str) -> None:
+    """A share's process: segments in, (when told) its result out. It ends with
+    ``os._exit``: nothing it inherited (standard streams a progress bar's thread may have
+    held at the fork) is flushed or touched on the way out."""
+    code = 0
+    try:
+        share = _Share(lang, path)
+        while (got := conn.recv()) is not None:
+            cols, sweep_ns, start_ns = got
+            share.chunk(cols, 0, len(cols), sweep_ns, start_ns)
+        conn.send(share.close())
+    except EOFError:  # the parent went away
+        code = 1
+    except Exception as exc:  # the parent reports it; a traceback from a child helps nobody
+        conn.send(f"{type(exc).__name__}: {exc}")
+        code = 1
+    finally:
+        conn.close()
+        os._exit(code)
+
+
+__all__ = ["CaptureError", "NothingRead", "SpooledConversations", "fast_json", "fast_overview"]

@@ -177,26 +177,29 @@ def _sequence(
     if seglen == 1 and seq == nextseq and rev.window == 0:
         kinds = _ZWP
     else:
-        if window == 0 and plain:
-            kinds |= _ZW
         if nextseq and (nextseq - seq) & MOD_MASK >= HALF and not flags & RST:  # GT_SEQ
             kinds |= _LOST
-        if seglen <= 1 and seq == (nextseq - 1) & MOD_MASK and plain:
-            kinds |= _KA
-        same = seglen == 0 and seq == nextseq and ack == lastack and plain
-        if same and window and window != fwd.window:
-            kinds |= _UPDATE
-        if seglen > 0 and rev.win_scale != -1 and plain:
-            shift = 0 if rev.win_scale == -2 else rev.win_scale
-            if (seq + seglen) & MOD_MASK == (rev.lastack + (rev.window << shift)) & MOD_MASK:
-                kinds |= _FULL
-        if same and window and window == fwd.window and rev.lastflags & _KA:
-            kinds |= _KA_ACK
-        elif same and window == 0 and fwd.window == 0 and rev.lastflags & _ZWP:
-            kinds |= _ZWP_ACK
-        elif same and window and window == fwd.window:
-            fwd.dupacks += 1
-            kinds |= _DUP
+        if plain:  # the rules below are for segments without SYN, FIN or RST
+            if window == 0:
+                kinds |= _ZW
+            if seglen <= 1 and seq == (nextseq - 1) & MOD_MASK:
+                kinds |= _KA
+            if seglen == 0:
+                if seq == nextseq and ack == lastack:  # the same ACK again
+                    if window:
+                        if window != fwd.window:
+                            kinds |= _UPDATE
+                        elif rev.lastflags & _KA:
+                            kinds |= _KA_ACK
+                        else:
+                            fwd.dupacks += 1
+                            kinds |= _DUP
+                    elif fwd.window == 0 and rev.lastflags & _ZWP:
+                        kinds |= _ZWP_ACK
+            elif rev.win_scale != -1:
+                shift = 0 if rev.win_scale == -2 else rev.win_scale
+                if (seq + seglen) & MOD_MASK == (rev.lastack + (rev.window << shift)) & MOD_MASK:
+                    kinds |= _FULL
     if ack != lastack:
         fwd.dupacks = 0
     if (rev.maxseqtobeacked and (rev.maxseqtobeacked - ack) & MOD_MASK >= HALF

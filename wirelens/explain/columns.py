@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -55,7 +56,7 @@ class Records:
     """A block of frames: their bytes one after another in ``buf`` (other bytes may sit
     between them), numbered from ``first_index``."""
 
-    buf: bytes | bytearray
+    buf: bytes | bytearray | memoryview
     first_index: int
     start: I64  # offset of each frame's first byte in buf
     caplen: I64
@@ -95,6 +96,15 @@ class TcpColumns:
 
     def __len__(self) -> int:
         return len(self.row)
+
+    def take(self, rows: I64) -> TcpColumns:
+        """The segments at ``rows`` (increasing), as columns of their own."""
+        where = {int(r): i for i, r in enumerate(rows.tolist())} if self.wide else {}
+        return TcpColumns(
+            self.row[rows], self.index[rows], self.ts_ns[rows], self.src[rows],
+            self.dst[rows], self.seq[rows], self.ack[rows], self.flags[rows],
+            self.window[rows], self.payload_len[rows], self.wscale[rows],
+            {where[r]: key for r, key in self.wide.items() if r in where})
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +153,8 @@ def decode(rec: Records) -> Decoded:
     # Every read below stays within _REACH bytes of a frame's start; the few frames that
     # close to the buffer's end go through the walk instead.
     near_end = rec.start + _REACH > len(buf)
+    if len(buf) < _REACH:  # the rows that near the end read from 0: leave room there
+        buf = np.concatenate((buf, np.zeros(_REACH, dtype=np.uint8)))
     start = np.where(near_end, 0, rec.start)
     end, lt = rec.caplen, rec.linktype
     net = np.full(n, -1, dtype=np.int64)  # offset of the IPv4 header, -1: not the common case
@@ -215,10 +227,8 @@ def decode(rec: Records) -> Decoded:
     return Decoded(TcpColumns(wide=wide, **cols), others)
 
 
-def _merge(cols: dict[str, npt.NDArray[np.int64] | npt.NDArray[np.uint64]],
-           walked: list[tuple[int, Segment]]
-           ) -> tuple[dict[str, npt.NDArray[np.int64] | npt.NDArray[np.uint64]],
-                      dict[int, tuple[int, int]]]:
+def _merge(cols: dict[str, npt.NDArray[Any]], walked: list[tuple[int, Segment]]
+           ) -> tuple[dict[str, npt.NDArray[Any]], dict[int, tuple[int, int]]]:
     """The walked segments put in their places among the decoded ones (by frame row)."""
     extra: dict[str, list[int]] = {name: [] for name in cols}
     keys: list[tuple[int, int]] = []

@@ -9,8 +9,10 @@ then tells each conversation's story as a whole. Memory is per open conversation
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 from wirelens.explain.analysis import KIND_NAMES, RETRANSMISSIONS, Analysis, Kind
 from wirelens.explain.segment import ACK, FIN, RST, SYN, Segment
@@ -27,22 +29,34 @@ Address = tuple[str, int]
 Endpoint = Hashable
 Pair = tuple[Endpoint, Endpoint]
 
-# ``classify`` and ``step`` answered once for every input, so that the per-segment path
-# looks them up instead of calling them (hashing an Enum member runs Python code, so the
-# step table is keyed by the members' names).
 _SFRA = SYN | FIN | RST | ACK
-_EVENTS: dict[tuple[int, str], tuple[Event, Event]] = {
-    (bits, acked): classify(syn=bool(bits & SYN), ack=bool(bits & ACK), fin=bool(bits & FIN),
-                            rst=bool(bits & RST), acks_receivers_syn=acked == "syn",
-                            acks_receivers_fin=acked == "fin")
-    for bits in range(_SFRA + 1) if not bits & ~_SFRA for acked in ("", "syn", "fin", "data")
-}
-_STEP: dict[tuple[str, str], tuple[State, bool]] = {
-    (state.name, event.name): step(state, event) for state in State for event in Event
-}
-_CLOSED, _LISTEN, _ESTABLISHED = State.CLOSED, State.LISTEN, State.ESTABLISHED
-_DONE_CLIENT = frozenset({State.CLOSED, State.TIME_WAIT})
-_DONE_SERVER = frozenset({State.CLOSED, State.TIME_WAIT, State.LISTEN})
+_SFR = SYN | FIN | RST
+
+
+def _move(bits: int, acked: str, crossing: bool, sender: str, receiver: str
+          ) -> tuple[tuple[Event, Event], State, bool, State, bool]:
+    """The events of a segment (its SYN/FIN/RST/ACK ``bits``, what it acknowledged) and
+    where they take both sides from the states named ``sender`` and ``receiver``:
+    ((events), sender's next state, whether the table expected it, receiver's likewise).
+    ``crossing``: a FIN that crossed the peer's (a simultaneous close). Seen from one
+    point, the peer's FIN was applied first; the sender really went ESTABLISHED ->
+    FIN_WAIT_1, then CLOSING. ``_advance`` asks each input once and looks it up after."""
+    sent_event, received_event = classify(
+        syn=bool(bits & SYN), ack=bool(bits & ACK), fin=bool(bits & FIN),
+        rst=bool(bits & RST), acks_receivers_syn=acked == "syn",
+        acks_receivers_fin=acked == "fin")
+    if crossing:
+        state, sent_ok = step(State.ESTABLISHED, sent_event)
+        state, _ = step(state, Event.RCV_FIN)
+    else:
+        state, sent_ok = step(State[sender], sent_event)
+    received, received_ok = step(State[receiver], received_event)
+    return (sent_event, received_event), state, sent_ok, received, received_ok
+
+
+_MOVES: dict[tuple[int, str, bool, str, str],
+             tuple[tuple[Event, Event], State, bool, State, bool]] = {}
+_ESTABLISHED = State.ESTABLISHED
 
 
 def seq_after(a: int, b: int) -> bool:
@@ -156,6 +170,7 @@ class ConversationSummary:
     anomalies: tuple[tuple[str, int], ...] = ()  # (kind, frame number), in capture order
     anomaly_counts: tuple[tuple[str, int], ...] = ()  # (kind, how many), all of them
     anomalies_cut: bool = False  # more anomalies than the tracker keeps were seen
+    first_packet: int = 0  # the frame that began it
 
 
 # Zeek's conn_state vocabulary (base/protocols/conn/main.zeek), in the order Zeek tests it.
@@ -179,9 +194,13 @@ class ConversationTracker:
 
     def __init__(self, *, server_listening: bool = True, keep_packets: bool = True,
                  max_anomalies: int | None = None, first_number: int = 1,
-                 endpoints: Callable[[Endpoint], Address] | None = None) -> None:
+                 endpoints: Callable[[Any], Address] | None = None) -> None:
         self._by_key: dict[Pair, _Conversation] = {}
         self._all: dict[int, _Conversation] = {}
+        # (time, tie, conversation): each time a segment left its conversation over (closed
+        # or reset), earliest first; ``pop_finished`` looks at nothing else.
+        self._ended: list[tuple[int, int, _Conversation]] = []
+        self._pushed = 0
         self._count = first_number - 1
         self._server_listening = server_listening
         self._keep_packets = keep_packets
@@ -199,27 +218,23 @@ class ConversationTracker:
             if not syn_only or not _reused(conv, from_client, seq):
                 return conv, from_client
         source, destination = (pair[0], pair[1]) if forward else (pair[1], pair[0])
-        name = self._endpoints
-        src = name(source) if name is not None else source
-        dst = name(destination) if name is not None else destination
+        name = self._endpoints or _address
+        src, dst = name(source), name(destination)
         # A new conversation: the first SYN names the client; otherwise guess by port.
         if syn_only:
-            client, server, guessed = source, destination, False
+            client, guessed = source, False
         elif flags & SYN:  # a SYN-ACK comes from the server
-            client, server, guessed = destination, source, False
+            client, guessed = destination, False
         else:
-            high_src = src[1] > dst[1]  # type: ignore[index]
-            client = source if high_src else destination
-            server = destination if high_src else source
-            guessed = True
+            client, guessed = (source if src[1] > dst[1] else destination), True
         mid_stream = not flags & SYN
         self._count += 1
         client_addr, server_addr = (src, dst) if client == source else (dst, src)
         conv = _Conversation(
             number=self._count,
-            client=_Side(client_addr, State.ESTABLISHED if mid_stream else State.CLOSED),  # type: ignore[arg-type]
+            client=_Side(client_addr, State.ESTABLISHED if mid_stream else State.CLOSED),
             server=_Side(
-                server_addr,  # type: ignore[arg-type]
+                server_addr,
                 State.ESTABLISHED if mid_stream
                 else (State.LISTEN if self._server_listening else State.CLOSED),
             ),
@@ -278,7 +293,11 @@ class ConversationTracker:
         """One segment sent from ``pair[0]`` when ``forward``, else from ``pair[1]``; the
         same work as ``feed`` without the story. ``pair`` holds the caller's endpoint keys,
         the lower first (as ``feed`` orders (host, port) pairs)."""
-        conv, from_client = self._conversation(pair, forward, flags, seq, index, ts_ns)
+        conv = self._by_key.get(pair)
+        if conv is None or flags & (SYN | ACK) == SYN:  # maybe a new conversation
+            conv, from_client = self._conversation(pair, forward, flags, seq, index, ts_ns)
+        else:
+            from_client = forward == conv.client_first
         self._advance(conv, from_client, index, ts_ns, seq, ack, flags, window, payload_len,
                       wscale)
 
@@ -289,21 +308,18 @@ class ConversationTracker:
         """Everything one segment changes; (acked, events, sender's and receiver's table
         said yes, role, retransmission, analysis kinds)."""
         if from_client:
-            snd, rcv = conv.client, conv.server
+            snd, rcv, sender = conv.client, conv.server, "client"
         else:
-            snd, rcv = conv.server, conv.client
+            snd, rcv, sender = conv.server, conv.client, "server"
         syn, fin, rst = flags & SYN, flags & FIN, flags & RST
         if syn:
             snd.base, snd.isn_seen = seq, True
         elif snd.base is None:
             snd.base = seq
         seq_len = payload_len + (1 if syn else 0) + (1 if fin else 0)
-        end_seq = (seq + seq_len) % MOD
+        end_seq = (seq + seq_len) & _MASK
         next_seq = snd.next_seq
-        if next_seq is None:
-            retransmission = False
-            snd.next_seq = end_seq
-        elif 0 < (end_seq - next_seq) % MOD < _HALF:  # seq_after(end_seq, next_seq)
+        if next_seq is None or 0 < (end_seq - next_seq) & _MASK < _HALF:  # seq_after
             retransmission = False
             snd.next_seq = end_seq
         else:
@@ -312,32 +328,33 @@ class ConversationTracker:
         acked = ""
         if flags & ACK and not rst:
             if rcv.isn_seen and not rcv.syn_acked and rcv.base is not None \
-                    and ack == (rcv.base + 1) % MOD:
+                    and ack == (rcv.base + 1) & _MASK:
                 rcv.syn_acked, acked = True, "syn"
             elif rcv.fin_seq is not None and not rcv.fin_acked \
-                    and ack == (rcv.fin_seq + 1) % MOD:
+                    and ack == (rcv.fin_seq + 1) & _MASK:
                 rcv.fin_acked, acked = True, "fin"
             elif payload_len == 0 and not fin and not syn:
                 acked = "data"
-        events = _EVENTS[(flags & _SFRA, acked)]
-        sent_event, received_event = events
-        sender_name = "client" if from_client else "server"
-        role = self._role(conv, flags, payload_len, sender_name, acked, retransmission)
-        # FINs that crossed (a simultaneous close): this FIN does not acknowledge the peer's,
-        # so it left before the peer's FIN arrived. Seen from one point, the peer's FIN was
-        # applied first; replay this side as it really went: FIN_WAIT_1, then CLOSING.
-        crossing = (fin and not rst and snd.fin_seq is None and rcv.fin_seq is not None
-                    and not rcv.fin_acked and acked != "fin" and snd.state is State.CLOSE_WAIT)
-        if fin and snd.fin_seq is None:
-            snd.fin_seq = (seq + payload_len) % MOD
+        if flags & _SFR or acked == "syn" or acked == "fin":
+            role = self._role(conv, flags, payload_len, sender, acked)
+        else:  # what _role says of the rest, in short
+            role = "data" if payload_len else "ack"
+        crossing = False
+        if fin:
+            # FINs that crossed (a simultaneous close): this FIN does not acknowledge the
+            # peer's, so it left before the peer's FIN arrived (see ``_move``).
+            crossing = bool(not rst and snd.fin_seq is None and rcv.fin_seq is not None
+                            and not rcv.fin_acked and acked != "fin"
+                            and snd.state is State.CLOSE_WAIT)
+            if snd.fin_seq is None:
+                snd.fin_seq = (seq + payload_len) & _MASK
         if payload_len and rcv.fin_seq is not None and not retransmission:
             conv.half_close = True
-        if crossing:
-            state, sent_ok = _STEP[("ESTABLISHED", sent_event._name_)]
-            snd.state = _STEP[(state._name_, "RCV_FIN")][0]
-        else:
-            snd.state, sent_ok = _STEP[(snd.state._name_, sent_event._name_)]
-        rcv.state, received_ok = _STEP[(rcv.state._name_, received_event._name_)]
+        key = (flags & _SFRA, acked, crossing, snd.state._name_, rcv.state._name_)
+        move = _MOVES.get(key)
+        if move is None:
+            move = _MOVES[key] = _move(*key)
+        events, snd.state, sent_ok, rcv.state, received_ok = move
         if not retransmission:
             snd.bytes_sent += payload_len
         snd.packets += 1
@@ -347,12 +364,104 @@ class ConversationTracker:
         conv.last_ns = ts_ns
         kinds = conv.analysis.segment(0 if from_client else 1, seq, ack, payload_len, flags,
                                       window, ts_ns, wscale)
+        letters = _LETTERS[(flags & _SFRA, payload_len > 0)]
         if kinds:
             self._note_anomalies(conv, index, kinds)
+            if kinds & _RETRANSMITTED:
+                letters += "T"
+            if kinds & _ZERO_WINDOW:
+                letters += "W"
         if rst:
-            conv.reset_sides.add(sender_name)
-        _add_history(conv, from_client, flags, payload_len, kinds)
+            conv.reset_sides.add(sender)
+        history = conv.history
+        for mark in letters if from_client else letters.lower():
+            if mark not in history:
+                history += mark
+        conv.history = history
+        if conv.reset_by or (conv.client.state in _CLIENT_DONE
+                             and conv.server.state in _SERVER_DONE):  # _finished(conv)
+            self._pushed += 1
+            heapq.heappush(self._ended, (ts_ns, self._pushed, conv))
         return acked, events, sent_ok, received_ok, role, retransmission, kinds
+
+    def apply_run(
+        self, pair: Pair, count: int, last_ns: int,
+        f_seq: int, f_count: int, f_bytes: int, f_end: int, f_ack: int, f_window: int,
+        f_ns: int, f_data_ns: int, f_moved: int,
+        b_seq: int, b_count: int, b_bytes: int, b_end: int, b_ack: int, b_window: int,
+        b_ns: int, b_data_ns: int, b_moved: int, marks: str,
+    ) -> bool:  # fmt: skip
+        """``count`` plain segments of ``pair``'s conversation at once (see ``bulk``): each
+        an ACK without SYN, FIN or RST, in order, that the analysis has nothing to say of.
+        Per direction (f: sent from pair[0], b: from pair[1]): where its sequence stood
+        before, how many segments and payload bytes, the last one's end, ack, window and
+        time, the last data's time (-1: none) and whether the ack moved; ``marks``: the
+        history letters of the run in the order they first happen, upper case for pair[0].
+        False, changing nothing, unless the conversation stands as the run assumed: then
+        feed them one by one."""
+        conv = self._by_key.get(pair)
+        if conv is None or self._keep_packets:
+            return False
+        client, server = conv.client, conv.server
+        if client.state is not _ESTABLISHED or server.state is not _ESTABLISHED \
+                or client.fin_seq is not None or server.fin_seq is not None \
+                or client.base is None or server.base is None \
+                or (client.isn_seen and not client.syn_acked) \
+                or (server.isn_seen and not server.syn_acked):
+            return False
+        analysis = conv.analysis
+        if analysis.mru_syn_ns and not analysis.first_rtt_ns:
+            return False  # the next ACK would still time the handshake
+        first = conv.client_first
+        f_side, b_side = (client, server) if first else (server, client)
+        f_flow, b_flow = analysis.flows if first else analysis.flows[::-1]
+        for side, flow, start in ((f_side, f_flow, f_seq), (b_side, b_flow, b_seq)):
+            if not start or flow.nextseq != start or flow.maxseqtobeacked != start \
+                    or side.next_seq != start:
+                return False
+        for side, flow, n, size, end, ack, window, ns, data_ns, moved in (
+            (f_side, f_flow, f_count, f_bytes, f_end, f_ack, f_window, f_ns, f_data_ns,
+             f_moved),
+            (b_side, b_flow, b_count, b_bytes, b_end, b_ack, b_window, b_ns, b_data_ns,
+             b_moved),
+        ):
+            if not n:
+                continue
+            side.next_seq = end
+            side.bytes_sent += size
+            side.packets += n
+            flow.nextseq = flow.maxseqtobeacked = end
+            if data_ns >= 0:
+                flow.nextseq_ns = data_ns
+            flow.window, flow.lastack, flow.lastack_ns, flow.lastflags = window, ack, ns, 0
+            if moved:
+                flow.dupacks = 0
+        conv.packet_count += count
+        conv.last_ns = last_ns
+        history = conv.history
+        for mark in marks if first else marks.swapcase():
+            if mark not in history:
+                history += mark
+        conv.history = history
+        return True
+
+    @property
+    def next_number(self) -> int:
+        """The number the next new conversation gets."""
+        return self._count + 1
+
+    def renumber_from(self, first: int) -> None:
+        """Number the conversations from ``first`` on anew, in the order of the frames that
+        began them (``bulk`` begins them pair by pair)."""
+        fresh = [self._all[n] for n in range(first, self._count + 1) if n in self._all]
+        if len(fresh) < 2:
+            return
+        for conv in fresh:
+            del self._all[conv.number]
+        fresh.sort(key=_first_index)
+        for number, conv in enumerate(fresh, start=first):
+            conv.number = number
+            self._all[number] = conv
 
     def _note_anomalies(self, conv: _Conversation, frame: int, kinds: int) -> None:
         cap = self._max_anomalies
@@ -363,8 +472,8 @@ class ConversationTracker:
                     conv.anomalies.append((name, frame))
 
     @staticmethod
-    def _role(conv: _Conversation, flags: int, payload_len: int, sender: str, acked: str,
-              again: bool) -> str:
+    def _role(conv: _Conversation, flags: int, payload_len: int, sender: str, acked: str
+              ) -> str:
         if flags & RST:
             if not conv.saw_syn_ack and conv.saw_syn:
                 conv.refused = True
@@ -418,18 +527,38 @@ class ConversationTracker:
         """Summaries of conversations that ended (closed or reset) and have been quiet for
         ``quiet_ns`` before ``now_ns``; the tracker forgets them. A later segment of the
         same port pair then starts a new conversation (Wireshark would continue the old)."""
-        done = [c for c in self._all.values()
-                if now_ns - c.last_ns > quiet_ns and (c.reset_by or _finished(c))]
+        done = []
+        ended = self._ended
+        while ended and now_ns - ended[0][0] > quiet_ns:
+            ts_ns, _, conv = heapq.heappop(ended)
+            # Not its last segment (a later one is in the heap if that one ended it too),
+            # or handed back already: nothing to do.
+            if ts_ns == conv.last_ns and self._all.get(conv.number) is conv \
+                    and (conv.reset_by or _finished(conv)):
+                done.append(conv)
+                del self._all[conv.number]
+        done.sort(key=_first_index)
         for conv in done:
-            del self._all[conv.number]
             if self._by_key.get(conv.pair) is conv:
                 del self._by_key[conv.pair]
         return [_summary(c) for c in done]
 
 
+def _address(endpoint: Endpoint) -> Address:
+    """``feed``'s endpoint keys are (host, port) already."""
+    return cast(Address, endpoint)
+
+
+def _first_index(conv: _Conversation) -> int:
+    return conv.first_index
+
+
+_CLIENT_DONE = (State.CLOSED, State.TIME_WAIT)
+_SERVER_DONE = (State.CLOSED, State.TIME_WAIT, State.LISTEN)
+
+
 def _finished(conv: _Conversation) -> bool:
-    return conv.client.state in (State.CLOSED, State.TIME_WAIT) and conv.server.state in (
-        State.CLOSED, State.TIME_WAIT, State.LISTEN)
+    return conv.client.state in _CLIENT_DONE and conv.server.state in _SERVER_DONE
 
 
 def _reused(conv: _Conversation, from_client: bool, seq: int) -> bool:
@@ -459,24 +588,6 @@ def _letters(flags: int, has_payload: bool) -> str:
 
 _LETTERS = {(bits, data): _letters(bits, data) for bits in range(_SFRA + 1)
             if not bits & ~_SFRA for data in (False, True)}
-
-
-def _add_history(conv: _Conversation, from_client: bool, flags: int, payload_len: int,
-                 kinds: int = 0) -> None:
-    """Zeek's history letters (S SYN, H SYN-ACK, A ACK, D data, F FIN, R RST, T retransmitted
-    payload, W zero window), each once a direction, in the order they first happened."""
-    letters = _LETTERS[(flags & _SFRA, payload_len > 0)]
-    if kinds & _RETRANSMITTED:
-        letters += "T"
-    if kinds & _ZERO_WINDOW:
-        letters += "W"
-    if not from_client:
-        letters = letters.lower()
-    history = conv.history
-    for mark in letters:
-        if mark not in history:
-            history += mark
-    conv.history = history
 
 
 def _summary(conv: _Conversation) -> ConversationSummary:
@@ -521,6 +632,7 @@ def _summary(conv: _Conversation) -> ConversationSummary:
         anomalies=tuple(conv.anomalies),
         anomaly_counts=tuple(conv.anomaly_counts.items()),
         anomalies_cut=sum(conv.anomaly_counts.values()) > len(conv.anomalies),
+        first_packet=conv.first_index,
     )
 
 

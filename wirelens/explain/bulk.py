@@ -1,0 +1,238 @@
+"""Many TCP segments into the one ``ConversationTracker`` at once, most of them in bulk.
+
+Theory of operation. Conversations do not touch each other, so within a stretch of
+segments (between two of the overview's sweeps for ended conversations) each port pair's
+segments can be taken together, in their own order. Among them, a *plain* segment is one
+that the tracker and Wireshark's analysis would pass over with nothing to say: an ACK with
+no SYN, FIN or RST, that starts exactly where its sender's previous segment ended, with
+a window that is not zero, to a peer whose window is not zero, a pure ACK that moves the
+acknowledgement on and data that is neither acknowledged already nor fills the window.
+``plan`` finds them with numpy, from each segment and the previous one of each direction
+of the same pair, assuming what holds after a plain segment: that the analysis' next
+sequence number of each side is where that side's last segment ended. A run of
+consecutive plain segments then changes the tracker in a few sums and last values
+(``ConversationTracker.apply_run``), which first checks that the assumption holds when
+the run begins (both sides established, no FIN yet ...); if not, or for any other
+segment, the segment goes through ``feed_summary`` one by one. So every segment's effect
+is the tracker's own, and the overview is the same as feeding every segment in turn;
+tests/explain/test_bulk.py and tests/test_overview_fast_equals_slow.py check that.
+Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+
+from wirelens.explain.columns import TcpColumns
+from wirelens.explain.conversation import ConversationTracker, Pair
+from wirelens.explain.segment import ACK, FIN, RST, SYN
+
+I64 = npt.NDArray[np.int64]
+MASK = 0xFFFFFFFF
+HALF = 1 << 31
+MAX_SHIFT = 14  # window scales Wireshark honours (analysis.MAX_SHIFT)
+_SFRA = SYN | FIN | RST | ACK
+_WIDE = np.uint64(1 << 63)  # placeholder keys of pairs whose endpoints need more than 64 bits
+
+
+def pair_columns(cols: TcpColumns, lo: int, hi: int) -> tuple[I64, npt.NDArray[np.bool_],
+                                                              list[Pair], I64]:
+    """For rows lo:hi: each row's pair number, whether it was sent from the pair's first
+    end, the pairs (lower endpoint key first, as the tracker keys them), and the order that
+    sorts rows by pair and keeps each pair's rows in frame order."""
+    src, dst = cols.src[lo:hi], cols.dst[lo:hi]
+    forward = src <= dst
+    first = np.where(forward, src, dst)
+    second = np.where(forward, dst, src)
+    wide: dict[Pair, int] = {}
+    wide_pairs: list[Pair] = []
+    for row, (s, d) in cols.wide.items():
+        if lo <= row < hi:
+            fwd = s <= d
+            pair = (s, d) if fwd else (d, s)
+            if pair not in wide:
+                wide[pair] = len(wide_pairs)
+                wide_pairs.append(pair)
+            forward[row - lo] = fwd
+            first[row - lo] = _WIDE + np.uint64(wide[pair])
+            second[row - lo] = 0
+    order = np.lexsort((second, first))
+    a, b = first[order], second[order]
+    new = np.empty(len(order), dtype=bool)
+    new[:1] = True
+    new[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+    ids = np.empty(len(order), dtype=np.int64)
+    ids[order] = np.cumsum(new) - 1
+    starts = np.flatnonzero(new)
+    pairs: list[Pair] = []
+    for x, y in zip(a[starts].tolist(), b[starts].tolist(), strict=True):
+        pairs.append(wide_pairs[x - (1 << 63)] if x >= 1 << 63 else (x, y))
+    return ids, forward, pairs, order
+
+
+def feed_columns(tracker: ConversationTracker, cols: TcpColumns, lo: int, hi: int) -> None:
+    """Rows lo:hi of ``cols`` into ``tracker``, as ``feed_summary`` one by one would; new
+    conversations are numbered in frame order. No sweep may fall inside the rows."""
+    if hi <= lo:
+        return
+    ids, forward, pairs, order = pair_columns(cols, lo, hi)
+    first_new = tracker.next_number
+    plan = _plan(cols, lo, ids, forward, order)
+    special, runs = plan
+    feed = tracker.feed_summary
+    apply_run = tracker.apply_run
+    rows = order + lo
+    # One list of work in sorted order: a special row, or a run of plain rows.
+    s_pos, r_pos = special, runs[0]
+    kinds = np.concatenate((np.zeros(len(s_pos), dtype=np.int8),
+                            np.ones(len(r_pos), dtype=np.int8)))
+    where = np.concatenate((s_pos, r_pos))
+    ref = np.concatenate((np.arange(len(s_pos)), np.arange(len(r_pos))))
+    sequence = np.argsort(where, kind="stable")
+    kinds_list = kinds[sequence].tolist()
+    ref_list = ref[sequence].tolist()
+    s_rows = rows[s_pos]
+    s_pairs = [pairs[i] for i in ids[order[s_pos]].tolist()]
+    s_args = list(zip(
+        s_pairs, forward[order[s_pos]].tolist(), cols.index[s_rows].tolist(),
+        cols.ts_ns[s_rows].tolist(), cols.seq[s_rows].tolist(), cols.ack[s_rows].tolist(),
+        cols.flags[s_rows].tolist(), cols.window[s_rows].tolist(),
+        cols.payload_len[s_rows].tolist(), cols.wscale[s_rows].tolist(), strict=True))
+    r_start, r_stop, r_stats, r_marks = runs
+    r_pairs = [pairs[i] for i in ids[order[r_start]].tolist()]
+    r_args = list(zip(r_pairs, *(column.tolist() for column in r_stats), r_marks, strict=True))
+    r_bounds = list(zip(r_start.tolist(), r_stop.tolist(), strict=True))
+    for kind, k in zip(kinds_list, ref_list, strict=True):
+        if not kind:
+            feed(*s_args[k])
+        elif not apply_run(*r_args[k]):
+            start, stop = r_bounds[k]
+            _feed_rows(feed, cols, rows[start:stop], pairs, ids[order[start:stop]],
+                       forward[order[start:stop]])
+    tracker.renumber_from(first_new)
+
+
+def _feed_rows(feed: Callable[..., None], cols: TcpColumns, rows: I64, pairs: list[Pair],
+               ids: I64, forward: npt.NDArray[np.bool_]) -> None:
+    for row, pair_id, fwd in zip(rows.tolist(), ids.tolist(), forward.tolist(), strict=True):
+        feed(pairs[pair_id], fwd, int(cols.index[row]), int(cols.ts_ns[row]),
+             int(cols.seq[row]), int(cols.ack[row]), int(cols.flags[row]),
+             int(cols.window[row]), int(cols.payload_len[row]), int(cols.wscale[row]))
+
+
+def _plan(cols: TcpColumns, lo: int, ids: I64, forward: npt.NDArray[np.bool_], order: I64
+          ) -> tuple[I64, tuple[I64, I64, list[npt.NDArray[np.int64]], list[str]]]:
+    """(sorted positions of the rows to feed one by one, (run starts, run stops, the
+    columns of ``apply_run``'s arguments after the pair, its ``marks``)), positions in
+    ``order``."""
+    rows = order + lo
+    n = len(rows)
+    pid = ids[order]
+    fwd = forward[order]
+    seq = cols.seq[rows]
+    ack = cols.ack[rows]
+    flags = cols.flags[rows]
+    win = cols.window[rows]
+    plen = cols.payload_len[rows]
+    ts = cols.ts_ns[rows]
+    pos = np.arange(n)
+    # A group: one pair's rows from a SYN (or the pair's first row) to the next SYN; a
+    # new conversation of the same pair can only begin at a SYN.
+    syn = (flags & SYN) != 0
+    starts = np.ones(n, dtype=bool)
+    starts[1:] = (pid[1:] != pid[:-1]) | syn[1:]
+    group_start = np.maximum.accumulate(np.where(starts, pos, 0))
+    # The previous row of the same direction and of the other, within the group.
+    last_f = np.maximum.accumulate(np.where(fwd, pos, -1))
+    last_b = np.maximum.accumulate(np.where(fwd, -1, pos))
+    prev_f = np.concatenate(([-1], last_f[:-1]))
+    prev_b = np.concatenate(([-1], last_b[:-1]))
+    ps = np.where(fwd, prev_f, prev_b)
+    po = np.where(fwd, prev_b, prev_f)
+    # After a FIN the close is under way: every segment has a part in it.
+    last_fin = np.maximum.accumulate(np.where((flags & FIN) != 0, pos, -1))
+    valid = (ps >= group_start) & (po >= group_start) & (last_fin < group_start)
+    ps_, po_ = np.maximum(ps, 0), np.maximum(po, 0)
+    end = (seq + plen + ((flags & (SYN | FIN)) != 0)) & MASK  # as the analysis counts it
+    rev_ack, rev_win = ack[po_], win[po_]
+    data = plen > 0
+    plain = valid & ((flags & _SFRA) == ACK) & (win != 0) & (rev_win != 0)
+    plain &= seq == end[ps_]  # in order: where the sender's last segment ended
+    plain &= data | (ack != ack[ps_])  # a pure ACK moves the acknowledgement on
+    plain &= ((end[po_] - ack) & MASK) < HALF  # acknowledges nothing the peer did not send
+    # data: not acknowledged already (spurious), and not filling the peer's window
+    plain &= ~data | (rev_ack == 0) | (((rev_ack - end) & MASK) >= HALF)
+    for shift in range(MAX_SHIFT + 1):
+        plain &= ~data | (end != ((rev_ack + (rev_win << shift)) & MASK))
+
+    special = np.flatnonzero(~plain)
+    # Runs: consecutive plain rows of one group.
+    p = np.flatnonzero(plain)
+    if not len(p):
+        empty = np.zeros(0, dtype=np.int64)
+        return special, (empty, empty, [empty] * 20, [])
+    run_new = np.ones(len(p), dtype=bool)
+    run_new[1:] = (p[1:] != p[:-1] + 1) | (group_start[p[1:]] != group_start[p[:-1]])
+    heads = np.flatnonzero(run_new)
+    r_start = p[heads]
+    r_stop = np.concatenate((p[heads[1:] - 1], p[-1:])) + 1
+    first = r_start
+    f_first = fwd[first]
+    # Where each direction's sequence stood when the run began.
+    n_f = np.where(f_first, end[ps_[first]], end[po_[first]])
+    n_b = np.where(f_first, end[po_[first]], end[ps_[first]])
+    stats: list[npt.NDArray[np.int64]] = [r_stop - r_start, ts[r_stop - 1]]
+    pf = fwd[p]
+    firsts = []
+    for direction, start_seq in ((pf, n_f), (~pf, n_b)):
+        numbers, first_ack, first_data = _direction(p, heads, direction, start_seq, end, ack,
+                                                    win, ts, plen, ack[ps_])
+        stats += numbers
+        firsts += [first_ack, first_data]
+    return special, (r_start, r_stop, stats, _marks(np.stack(firsts, axis=1)))
+
+
+_NEVER = np.iinfo(np.int64).max
+_LETTERS = "ADad"  # pure ACK and data from pair[0], then from pair[1]
+_MARKS: dict[int, str] = {}
+
+
+def _marks(firsts: I64) -> list[str]:
+    """Each run's history letters (``_LETTERS``) in the order they first happen, from the
+    first position of each letter (``_NEVER``: not in the run)."""
+    order = np.argsort(firsts, axis=1, kind="stable")
+    present = np.take_along_axis(firsts, order, axis=1) != _NEVER
+    code = (order * np.array([1, 4, 16, 64])).sum(axis=1) | (
+        present * np.array([256, 512, 1024, 2048])).sum(axis=1)
+    out = []
+    for c in code.tolist():
+        marks = _MARKS.get(c)
+        if marks is None:
+            marks = _MARKS[c] = "".join(_LETTERS[(c >> 2 * i) & 3] for i in range(4)
+                                        if c >> (8 + i) & 1)
+        out.append(marks)
+    return out
+
+
+def _direction(p: I64, heads: I64, mine: npt.NDArray[np.bool_], start_seq: I64, end: I64,
+               ack: I64, win: I64, ts: I64, plen: I64, prev_ack: I64
+               ) -> tuple[list[npt.NDArray[np.int64]], I64, I64]:
+    """``apply_run``'s numbers for one direction of each run (start seq, count, bytes, last
+    end, ack, window, time, last data time, ack moved), and where its first pure ACK and
+    its first data are."""
+    big = _NEVER
+    count = np.add.reduceat(mine.astype(np.int64), heads)
+    size = np.add.reduceat(np.where(mine, plen[p], 0), heads)
+    last = np.maximum.reduceat(np.where(mine, p, -1), heads)
+    has_data = mine & (plen[p] > 0)
+    last_data = np.maximum.reduceat(np.where(has_data, p, -1), heads)
+    moved = np.maximum.reduceat((mine & (ack[p] != prev_ack[p])).astype(np.int64), heads)
+    first_ack = np.minimum.reduceat(np.where(mine & ~has_data, p, big), heads)
+    first_data = np.minimum.reduceat(np.where(has_data, p, big), heads)
+    at = np.maximum(last, 0)
+    return ([start_seq, count, size, end[at], ack[at], win[at], ts[at],
+             np.where(last_data >= 0, ts[np.maximum(last_data, 0)], -1), moved],
+            first_ack, first_data)
