@@ -1,8 +1,10 @@
 """Time ``explain-pcap --summary --format json`` against ``tshark -q -z conv,tcp`` on one file.
 
-Each command runs once as a child process; its wall time comes from a monotonic clock and
-its peak resident memory from ``os.wait4``'s rusage (ru_maxrss, in KiB on Linux). The
-report gives both, the ratio of the wall times, and the number of TCP conversations each
+Each command runs once as a child process; its wall time comes from a monotonic clock,
+its CPU time and the peak resident memory of its biggest process from ``os.wait4``'s rusage
+(ru_maxrss, in KiB on Linux), and the peak of its whole process tree's proportional set
+size (shared pages split between the processes sharing them) from sampling /proc. The
+report gives these, the ratio of the wall times, and the number of TCP conversations each
 tool found. A benchmark, not a test: numbers depend on the machine and its load.
 
     python bench/run.py /tmp/bench-1m.pcap
@@ -17,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -24,15 +27,58 @@ HERE = Path(__file__).resolve().parent
 EXPLAIN = Path(sys.executable).parent / "explain-pcap"
 
 
-def run(cmd: list[str], out: str) -> tuple[float, int, int]:
-    """(wall seconds, peak RSS in MiB, exit status) of one child."""
+def run(cmd: list[str], out: str) -> tuple[float, int, int, int, float]:
+    """(wall seconds, peak RSS of its biggest process in MiB, exit status, peak of the whole
+    process tree's proportional set size in MiB, CPU seconds of the tree) of one child."""
     with open(out, "wb") as sink:
         start = time.monotonic()
         child = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.DEVNULL)
+        peak = [0]
+        sampler = threading.Thread(target=_sample_tree, args=(child.pid, peak), daemon=True)
+        sampler.start()
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.monotonic() - start
+        sampler.join()
     child.returncode = os.waitstatus_to_exitcode(status)
-    return wall, usage.ru_maxrss // 1024, child.returncode
+    cpu = usage.ru_utime + usage.ru_stime
+    return wall, usage.ru_maxrss // 1024, child.returncode, peak[0] // 1024, cpu
+
+
+def _sample_tree(pid: int, peak: list[int]) -> None:
+    """Every 0.2 s, the summed Pss (KiB) of ``pid`` and its descendants (Linux /proc):
+    ru_maxrss only tells the biggest process, and the overview may run several."""
+    while True:
+        total = 0
+        alive = False
+        for p in _tree(pid):
+            try:
+                with open(f"/proc/{p}/smaps_rollup") as fh:
+                    total += sum(int(line.split()[1]) for line in fh if line.startswith("Pss:"))
+                alive = True
+            except OSError:
+                continue
+        if not alive:
+            return
+        peak[0] = max(peak[0], total)
+        time.sleep(0.2)
+
+
+def _tree(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += children.get(p, [])
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,9 +104,11 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "file": args.file,
         "bytes": size,
-        "explain_pcap": {"seconds": round(ours[0], 2), "peak_rss_mib": ours[1],
+        "explain_pcap": {"seconds": round(ours[0], 2), "cpu_seconds": round(ours[4], 2),
+                         "peak_rss_mib": ours[1], "peak_pss_tree_mib": ours[3],
                          "exit": ours[2], "conversations": conversations},
-        "tshark_conv_tcp": {"seconds": round(theirs[0], 2), "peak_rss_mib": theirs[1],
+        "tshark_conv_tcp": {"seconds": round(theirs[0], 2), "cpu_seconds": round(theirs[4], 2),
+                            "peak_rss_mib": theirs[1], "peak_pss_tree_mib": theirs[3],
                             "exit": theirs[2], "conversations": tshark_convs},
         "ratio": round(ours[0] / theirs[0], 3) if theirs[0] else None,
     }

@@ -119,28 +119,48 @@ def test_fast_overview_is_the_frame_by_frame_overview(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def good(tmp_path_factory: pytest.TempPathFactory) -> dict[bool, bytes]:
-    plain = chaos(tmp_path_factory.mktemp("good") / "good.pcap", 300, 41).read_bytes()
-    return {False: plain, True: gzip.compress(plain)}
+def good(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    from wirelens.capture.pcapfile import open_capture, write_pcapng
+
+    path = chaos(tmp_path_factory.mktemp("good") / "good.pcap", 300, 41)
+    with open_capture(path) as cap:
+        frames = list(cap)
+    ng = io.BytesIO()
+    write_pcapng(ng, frames)
+    plain = path.read_bytes()
+    return {"pcap": plain, "gz": gzip.compress(plain), "pcapng": ng.getvalue()}
 
 
-@settings(max_examples=60, deadline=None,
+@settings(max_examples=90, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(compressed=st.booleans(), cut=st.floats(min_value=0, max_value=1),
+@given(kind=st.sampled_from(["pcap", "gz", "pcapng"]), cut=st.floats(min_value=0, max_value=1),
        flips=st.lists(st.tuples(st.floats(min_value=0, max_value=1),
                                 st.integers(min_value=0, max_value=255)), max_size=4))
-def test_damaged_files_give_the_same_answer(tmp_path: Path, good: dict[bool, bytes],
-                                           compressed: bool, cut: float,
-                                           flips: list[tuple[float, int]]) -> None:
-    """Truncated or mutated (gzip data too): the same overview with the same warnings, or
-    the same one-line error."""
-    data = bytearray(good[compressed])
+def test_damaged_files_give_the_same_answer(tmp_path: Path, good: dict[str, bytes], kind: str,
+                                           cut: float, flips: list[tuple[float, int]]) -> None:
+    """Truncated or mutated (gzip data and pcapng blocks too): the same overview with the
+    same warnings, or the same one-line error."""
+    data = bytearray(good[kind])
     data = data[: round(cut * len(data))] if cut < 0.98 else data
     for at, value in flips:
         if data:
             data[min(int(at * len(data)), len(data) - 1)] = value
-    path = tmp_path / ("damaged.pcap.gz" if compressed else "damaged.pcap")
+    path = tmp_path / f"damaged.{kind}"
     path.write_bytes(bytes(data))
+    assert fast(path, 1) == slow(path)
+
+
+def test_a_time_beyond_64_bits(tmp_path: Path) -> None:
+    """A pcapng interface may claim any time resolution: a time that does not fit the
+    columns sends the file down the frame-by-frame path."""
+    from wirelens.capture.pcapfile import open_capture, write_pcapng
+    from wirelens.explain.records import Frame
+
+    with open_capture(chaos(tmp_path / "c.pcap", 50, 42)) as cap:
+        frames = [Frame(f.index, f.ts_ns + (1 << 63) * (f.index == 7), f.data, f.linktype)
+                  for f in cap]
+    path = tmp_path / "late.pcapng"
+    write_pcapng(path, frames)
     assert fast(path, 1) == slow(path)
 
 

@@ -29,6 +29,7 @@ from wirelens.capture.pcapfile import (
     _truncated,
 )
 from wirelens.explain.columns import Records
+from wirelens.explain.records import Frame
 
 BLOCK = 8 << 20  # bytes read at once from a classic pcap file
 FRAMES = 8192  # frames gathered into one block from a pcapng file
@@ -61,7 +62,7 @@ class BlockReader:
 
     def _frames(self) -> Iterator[Records]:
         cap = self._cap
-        batch = []
+        batch: list[Frame] = []
         for frame in cap:
             batch.append(frame)
             if len(batch) >= FRAMES:
@@ -161,7 +162,14 @@ def _scan(data: bytes | memoryview, caplen_at: _Unpack) -> tuple[list[int], int]
     return offsets, tail
 
 
-def _gathered(frames: list) -> Records:  # type: ignore[type-arg]
+_INT64 = range(-(1 << 63), 1 << 63)
+
+
+def _gathered(frames: list[Frame]) -> Records:
+    """Frames into a block. A time beyond 64 bits (a pcapng interface can claim any
+    resolution and offset) does not fit the columns: then frame by frame it is."""
+    if any(f.ts_ns not in _INT64 for f in frames):
+        raise Fallback("a time stamp beyond 64 bits")
     datas = [f.data for f in frames]
     lengths = np.fromiter((len(d) for d in datas), dtype=np.int64, count=len(datas))
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)

@@ -7,7 +7,7 @@ that the tracker and Wireshark's analysis would pass over with nothing to say: a
 no SYN, FIN or RST, that starts exactly where its sender's previous segment ended, with
 a window that is not zero, to a peer whose window is not zero, a pure ACK that moves the
 acknowledgement on and data that is neither acknowledged already nor fills the window.
-``plan`` finds them with numpy, from each segment and the previous one of each direction
+``_plan`` finds them with numpy, from each segment and the previous one of each direction
 of the same pair, assuming what holds after a plain segment: that the analysis' next
 sequence number of each side is where that side's last segment ended. A run of
 consecutive plain segments then changes the tracker in a few sums and last values
@@ -15,7 +15,7 @@ consecutive plain segments then changes the tracker in a few sums and last value
 the run begins (both sides established, no FIN yet ...); if not, or for any other
 segment, the segment goes through ``feed_summary`` one by one. So every segment's effect
 is the tracker's own, and the overview is the same as feeding every segment in turn;
-tests/explain/test_bulk.py and tests/test_overview_fast_equals_slow.py check that.
+tests/explain/test_bulk.py and tests/capture/test_fastread.py check that.
 Pure: no I/O.
 """
 
@@ -80,8 +80,7 @@ def feed_columns(tracker: ConversationTracker, cols: TcpColumns, lo: int, hi: in
         return
     ids, forward, pairs, order = pair_columns(cols, lo, hi)
     first_new = tracker.next_number
-    plan = _plan(cols, lo, ids, forward, order)
-    special, runs = plan
+    special, runs = _plan(cols, lo, ids, forward, order)
     feed = tracker.feed_summary
     apply_run = tracker.apply_run
     rows = order + lo
