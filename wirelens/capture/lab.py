@@ -44,6 +44,8 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
+from wirelens.capture.privileges import effective_caps
+
 if TYPE_CHECKING:
     from wirelens.capture.wire import Wire
 
@@ -94,21 +96,10 @@ IPV6 = Addressing(6, "fd00:199::1", "fd00:199::2", 64)
 # ---------------------------------------------------------------- can it run here?
 
 
-def _effective_caps() -> int:
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("CapEff:"):
-                    return int(line.split()[1], 16)
-    except OSError:
-        pass
-    return 0
-
-
 def lab_problem() -> LabError | None:
     """Why the lab cannot be built here; None when it probably can (namespaces may still be
     refused, e.g. inside a restricted container, which ``Lab.start`` then reports)."""
-    caps = _effective_caps()
+    caps = effective_caps()
     if os.geteuid() != 0 and not (caps >> CAP_SYS_ADMIN & 1 and caps >> CAP_NET_ADMIN & 1):
         return LabError("making network namespaces needs root (CAP_SYS_ADMIN and "
                         "CAP_NET_ADMIN)", "not_root")

@@ -8,7 +8,8 @@ CAP_NET_RAW = 13  # bit in the CapEff mask of /proc/<pid>/status (linux/capabili
 CAP_NET_ADMIN = 12
 
 
-def _effective_caps() -> int:
+def effective_caps() -> int:
+    """The effective capability mask of this process (CapEff in /proc/self/status)."""
     try:
         with open("/proc/self/status", encoding="ascii") as status:
             for line in status:
@@ -20,11 +21,11 @@ def _effective_caps() -> int:
 
 
 def can_capture() -> bool:
-    return os.geteuid() == 0 or bool(_effective_caps() & (1 << CAP_NET_RAW))
+    return os.geteuid() == 0 or bool(effective_caps() & (1 << CAP_NET_RAW))
 
 
 def can_admin_network() -> bool:
-    return os.geteuid() == 0 or bool(_effective_caps() & (1 << CAP_NET_ADMIN))
+    return os.geteuid() == 0 or bool(effective_caps() & (1 << CAP_NET_ADMIN))
 
 
 NOT_PERMITTED = (
