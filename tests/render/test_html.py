@@ -15,7 +15,7 @@ from wirelens import cli
 from wirelens.explain.catalog import load
 from wirelens.explain.model import Explanation
 from wirelens.explain.tcp_state import TRANSITIONS, Event, State
-from wirelens.render import html, svg
+from wirelens.render import html, statediagram, svg
 from wirelens.render.markdown import md, mermaid, render_markdown
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -222,39 +222,40 @@ def parse(markup: str) -> ET.Element:
 
 
 def test_the_state_diagram_has_a_node_per_state_and_an_edge_per_transition() -> None:
-    root = parse(svg.state_diagram_svg(("en",)))
+    root = parse(statediagram.state_diagram_svg(("en",)))
     nodes = [g for g in root.iter(f"{SVG}g") if "node" in g.get("class", "").split()]
     edges = [g for g in root.iter(f"{SVG}g") if "edge" in g.get("class", "").split()]
     assert sorted(g.get("data-state", "") for g in nodes) == sorted(s.value for s in State)
     assert sorted(g.get("data-edge", "") for g in edges) == sorted(
-        svg.edge_id(before, event) for before, event in TRANSITIONS)
+        statediagram.edge_id(before, event) for before, event in TRANSITIONS)
     for g in edges:  # each edge joins the states its table entry joins
         before, event = State(g.get("data-from")), Event(g.get("data-event"))
         assert g.get("data-to") == TRANSITIONS[(before, event)].value
 
 
 def test_the_state_diagram_highlights_the_path_each_endpoint_took() -> None:
-    paths = svg.endpoint_paths(sample().packets, 1)
+    paths = statediagram.endpoint_paths(sample().packets, 1)
     assert [f"{b.value}>{e.value}" for b, e in paths["client"].edges] == [
         "CLOSED>snd_syn", "SYN_SENT>rcv_syn_ack", "ESTABLISHED>snd_fin",
         "FIN_WAIT_1>rcv_fin_ack_of_fin"]
     assert paths["server"].start is State.LISTEN and paths["server"].end is State.CLOSED
-    root = parse(svg.state_diagram_svg(("en",), path=paths["server"].edges,
+    root = parse(statediagram.state_diagram_svg(("en",), path=paths["server"].edges,
                                        start=paths["server"].start))
     marked = [g.get("data-edge") for g in root.iter(f"{SVG}g")
               if "path" in g.get("class", "").split()]
-    assert marked == [svg.edge_id(b, e) for b, e in paths["server"].edges]
+    assert marked == [statediagram.edge_id(b, e) for b, e in paths["server"].edges]
     start = [g.get("data-state") for g in root.iter(f"{SVG}g")
              if "start" in g.get("class", "").split()]
     assert start == ["LISTEN"]
 
 
 def test_fixed_positions_keep_every_state_inside_the_drawing() -> None:
-    assert set(svg.POSITIONS) == set(State)
-    for x, y in svg.POSITIONS.values():
-        assert svg.NODE_W / 2 < x < svg.DIAGRAM_W - svg.NODE_W / 2
-        assert svg.NODE_H / 2 < y < svg.DIAGRAM_H - svg.NODE_H / 2
-    assert svg.state_diagram_svg(("en",)) == svg.state_diagram_svg(("en",))  # deterministic
+    assert set(statediagram.POSITIONS) == set(State)
+    for x, y in statediagram.POSITIONS.values():
+        assert statediagram.NODE_W / 2 < x < statediagram.DIAGRAM_W - statediagram.NODE_W / 2
+        assert statediagram.NODE_H / 2 < y < statediagram.DIAGRAM_H - statediagram.NODE_H / 2
+    drawn = statediagram.state_diagram_svg(("en",))
+    assert drawn == statediagram.state_diagram_svg(("en",))  # deterministic
 
 
 def test_the_ladder_has_an_arrow_per_packet_with_flags_and_relative_numbers() -> None:

@@ -32,16 +32,18 @@ from wirelens.explain.model import (
     PacketView,
 )
 from wirelens.explain.text import Message, msg
+from wirelens.render.statediagram import (
+    edge_id,
+    endpoint_paths,
+    state_changes,
+    state_diagram_svg,
+)
 from wirelens.render.svg import (
     SIDES,
     arrow_text,
-    edge_id,
-    endpoint_paths,
     ladder_packets,
     ladder_svg,
     phase_of,
-    state_changes,
-    state_diagram_svg,
 )
 
 FIT_ROWS = 14  # a ladder this short is scaled to fit the screen's height in projection mode
