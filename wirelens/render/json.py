@@ -83,14 +83,7 @@ def packet_dict(p: PacketView, cat: Catalog) -> dict[str, Any]:
 def conversation_dict(c: ConversationView, cat: Catalog) -> dict[str, Any]:
     s = c.summary
     return {
-        "number": s.number,
-        "client": s.client,
-        "server": s.server,
-        "client_guessed": s.client_guessed,
-        "handshake": s.handshake,
-        "close": s.close,
-        "half_close": s.half_close,
-        "closed_first": s.closed_first,
+        **story_fields(s),
         "history": s.history,
         **verdict_fields(s, cat),
         "packets": list(s.packets),
@@ -101,6 +94,20 @@ def conversation_dict(c: ConversationView, cat: Catalog) -> dict[str, Any]:
         "anomalies": [{"kind": kind, "packet": packet} for kind, packet in c.anomalies],
         "anomaly_counts": dict(s.anomaly_counts),
         "notes": [note_dict(n, cat) for n in c.notes],
+    }
+
+
+def story_fields(s: ConversationSummary) -> dict[str, Any]:
+    """Who talked and how the conversation opened and closed: shared with the overview."""
+    return {
+        "number": s.number,
+        "client": s.client,
+        "server": s.server,
+        "client_guessed": s.client_guessed,
+        "handshake": s.handshake,
+        "close": s.close,
+        "half_close": s.half_close,
+        "closed_first": s.closed_first,
     }
 
 

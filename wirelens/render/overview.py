@@ -21,7 +21,7 @@ from wirelens.explain.conversation import ConversationSummary
 from wirelens.explain.model import SCHEMA_VERSION
 from wirelens.explain.overview import FlowSummary, Overview
 from wirelens.explain.text import Message
-from wirelens.render.json import verdict_fields
+from wirelens.render.json import story_fields, verdict_fields
 
 SHOWN_PACKETS = 8  # packet numbers listed per anomaly kind in the text view
 
@@ -33,14 +33,7 @@ def _seconds(ns: int) -> float:
 def conversation_entry(s: ConversationSummary, cat: Catalog, start_ns: int) -> dict[str, Any]:
     """One entry of ``conversations[]`` in summary mode: ``packets`` is a count."""
     return {
-        "number": s.number,
-        "client": s.client,
-        "server": s.server,
-        "client_guessed": s.client_guessed,
-        "handshake": s.handshake,
-        "close": s.close,
-        "half_close": s.half_close,
-        "closed_first": s.closed_first,
+        **story_fields(s),
         **verdict_fields(s, cat),
         "history": s.history,
         "packets": s.packet_count,
