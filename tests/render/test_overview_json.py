@@ -11,7 +11,7 @@ import pytest
 from tests.capture.chaos import orderly
 from wirelens.capture.fastread import fast_overview
 from wirelens.explain.catalog import Catalog
-from wirelens.explain.conversation import ConversationSummary
+from wirelens.explain.conversation_summary import ConversationSummary
 from wirelens.explain.tcp_state import State
 from wirelens.render.overview import conversation_entry, conversation_json
 

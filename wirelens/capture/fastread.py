@@ -37,7 +37,8 @@ from wirelens.capture.pcapfile import CaptureError, CaptureFile, open_capture
 from wirelens.explain.bulk import feed_columns
 from wirelens.explain.catalog import Catalog
 from wirelens.explain.columns import TcpColumns, endpoint_address
-from wirelens.explain.conversation import ConversationSummary, ConversationTracker
+from wirelens.explain.conversation import ConversationTracker
+from wirelens.explain.conversation_summary import ConversationSummary
 from wirelens.explain.overview import (
     MAX_ANOMALIES,
     QUIET_NS,

@@ -1,10 +1,10 @@
 """Following TCP conversations segment by segment: who is client, what each segment is for.
 
 ``ConversationTracker.feed`` takes segments in capture order and returns, for each, its
-``SegmentStory``: the conversation it belongs to, its direction, relative numbers, its
-role in the exchange (handshake step, data, close step ...), and both endpoints' TCP
-states before and after it, from the one transition table in ``tcp_state``. ``summaries``
-then tells each conversation's story as a whole. Memory is per open conversation.
+``SegmentStory``: its conversation, direction, relative numbers, its
+role in the exchange (handshake step, data, close step), and both endpoints' TCP
+states before and after it, from the one transition table in ``tcp_state``.
+``summaries`` sums each up (conversation_summary.py); memory grows with open ones only.
 """
 
 from __future__ import annotations
@@ -15,6 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from wirelens.explain.analysis import KIND_NAMES, RETRANSMISSIONS, Analysis, Kind
+from wirelens.explain.conversation_summary import (
+    HISTORY_LETTERS,
+    ConversationSummary,
+    summarize,
+)
 from wirelens.explain.segment import ACK, FIN, RST, SYN, Segment
 from wirelens.explain.tcp_state import Event, State, classify, step
 
@@ -62,11 +67,6 @@ _ESTABLISHED = State.ESTABLISHED
 def seq_after(a: int, b: int) -> bool:
     """Whether sequence number a comes after b, modulo 2**32 (RFC 9293 serial arithmetic)."""
     return 0 < (a - b) % MOD < (1 << 31)
-
-
-def addr_text(address: Address) -> str:
-    host, port = address
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 @dataclass(slots=True)
@@ -143,40 +143,6 @@ ROLES = (
     "handshake-1", "handshake-2", "handshake-3", "data", "ack", "close-1", "data+close-1",
     "close-2", "close-2+3", "close-3", "close-4", "close-simultaneous", "close-ack", "reset",
 )
-
-HANDSHAKE = ("complete", "refused", "unanswered", "partial", "none")
-CLOSE = ("four-segment", "three-segment", "simultaneous", "reset", "half-open", "none")
-
-
-@dataclass(frozen=True, slots=True)
-class ConversationSummary:
-    number: int
-    client: str
-    server: str
-    client_guessed: bool  # no SYN seen: the client is the side with the higher port
-    handshake: str  # one of HANDSHAKE
-    close: str  # one of CLOSE
-    half_close: bool
-    closed_first: str  # "client", "server" or ""
-    packets: tuple[int, ...]
-    bytes_c2s: int
-    bytes_s2c: int
-    first_ns: int
-    last_ns: int
-    final_states: tuple[State, State]
-    history: str  # Zeek-style letters, upper case from the client
-    verdict: str = ""  # Zeek's conn_state: one of VERDICTS
-    packet_count: int = 0  # always counted, even when ``packets`` is not kept
-    anomalies: tuple[tuple[str, int], ...] = ()  # (kind, frame number), in capture order
-    anomaly_counts: tuple[tuple[str, int], ...] = ()  # (kind, how many), all of them
-    anomalies_cut: bool = False  # more anomalies than the tracker keeps were seen
-    first_packet: int = 0  # the frame that began it
-
-
-# Zeek's conn_state vocabulary (base/protocols/conn/main.zeek), in the order Zeek tests it.
-VERDICTS = ("REJ", "RSTRH", "RSTR", "RSTOS0", "RSTO", "SF", "SH", "S2", "SHR", "S3", "S0", "S1",
-            "OTH")
-
 
 class ConversationTracker:
     """Follows every conversation; memory is per conversation still open.
@@ -364,7 +330,7 @@ class ConversationTracker:
         conv.last_ns = ts_ns
         kinds = conv.analysis.segment(0 if from_client else 1, seq, ack, payload_len, flags,
                                       window, ts_ns, wscale)
-        letters = _LETTERS[(flags & _SFRA, payload_len > 0)]
+        letters = HISTORY_LETTERS[(flags & _SFRA, payload_len > 0)]
         if kinds:
             self._note_anomalies(conv, index, kinds)
             if kinds & _RETRANSMITTED:
@@ -517,7 +483,7 @@ class ConversationTracker:
 
     def summaries(self) -> list[ConversationSummary]:
         """The conversations not yet handed back by ``pop_finished``, by number."""
-        return [_summary(c) for c in self._all.values()]
+        return [summarize(c) for c in self._all.values()]
 
     @property
     def open_count(self) -> int:
@@ -541,7 +507,7 @@ class ConversationTracker:
         for conv in done:
             if self._by_key.get(conv.pair) is conv:
                 del self._by_key[conv.pair]
-        return [_summary(c) for c in done]
+        return [summarize(c) for c in done]
 
 
 def _address(endpoint: Endpoint) -> Address:
@@ -571,123 +537,3 @@ def _reused(conv: _Conversation, from_client: bool, seq: int) -> bool:
 
 
 # Zeek's history letters for one segment, by (flags, has payload), before T and W.
-def _letters(flags: int, has_payload: bool) -> str:
-    letters = ""
-    if flags & SYN:
-        letters += "H" if flags & ACK else "S"
-    elif flags & ACK and not has_payload and not flags & (FIN | RST):
-        letters += "A"
-    if has_payload:
-        letters += "D"
-    if flags & FIN:
-        letters += "F"
-    if flags & RST:
-        letters += "R"
-    return letters
-
-
-_LETTERS = {(bits, data): _letters(bits, data) for bits in range(_SFRA + 1)
-            if not bits & ~_SFRA for data in (False, True)}
-
-
-def _summary(conv: _Conversation) -> ConversationSummary:
-    if conv.refused:
-        handshake = "refused"
-    elif conv.saw_syn and conv.saw_syn_ack and conv.saw_handshake_ack:
-        handshake = "complete"
-    elif conv.saw_syn and not conv.saw_syn_ack:
-        handshake = "unanswered"
-    elif conv.saw_syn or conv.saw_syn_ack:
-        handshake = "partial"
-    else:
-        handshake = "none"
-    if conv.reset_by and not conv.refused:
-        close = "reset"
-    elif conv.simultaneous and len(conv.fins) == 2:
-        close = "simultaneous"
-    elif len(conv.fins) == 2:
-        close = "three-segment" if conv.fin_rode_on_ack else "four-segment"
-    elif len(conv.fins) == 1:
-        close = "half-open"
-    else:
-        close = "none"
-    return ConversationSummary(
-        number=conv.number,
-        client=addr_text(conv.client.address),
-        server=addr_text(conv.server.address),
-        client_guessed=conv.client_guessed,
-        handshake=handshake,
-        close=close,
-        half_close=conv.half_close,
-        closed_first=conv.fins[0] if conv.fins else "",
-        packets=tuple(conv.packets),
-        bytes_c2s=conv.client.bytes_sent,
-        bytes_s2c=conv.server.bytes_sent,
-        first_ns=conv.first_ns,
-        last_ns=conv.last_ns,
-        final_states=(conv.client.state, conv.server.state),
-        history=conv.history,
-        verdict=_verdict(conv),
-        packet_count=conv.packet_count,
-        anomalies=tuple(conv.anomalies),
-        anomaly_counts=tuple(conv.anomaly_counts.items()),
-        anomalies_cut=sum(conv.anomaly_counts.values()) > len(conv.anomalies),
-        first_packet=conv.first_index,
-    )
-
-
-def _endpoint(conv: _Conversation, name: str) -> str:
-    """Zeek's view of one endpoint from what it sent: inactive, partial (no SYN seen),
-    syn_sent, syn_ack_sent, established, closed (sent a FIN) or reset (sent a RST)."""
-    side = conv.side(name)
-    if name in conv.reset_sides:
-        return "reset"
-    if name in conv.fins:
-        return "closed"
-    if side.packets == 0:
-        return "inactive"
-    opened = conv.saw_syn if name == "client" else conv.saw_syn_ack
-    if not opened:
-        return "partial"
-    if conv.saw_handshake_ack:
-        return "established"
-    return "syn_sent" if name == "client" else "syn_ack_sent"
-
-
-def _verdict(conv: _Conversation) -> str:
-    """Zeek's conn_state, by the rules of its ``conn_state`` function, in its order."""
-    orig, resp = _endpoint(conv, "client"), _endpoint(conv, "server")
-    o_inactive, r_inactive = orig in ("inactive", "partial"), resp in ("inactive", "partial")
-    if resp == "reset":
-        no_data = conv.client.bytes_sent == 0 and conv.server.bytes_sent == 0
-        if orig in ("syn_sent", "syn_ack_sent") or (orig == "reset" and no_data):
-            return "REJ"
-        return "RSTRH" if o_inactive else "RSTR"
-    if orig == "reset":
-        if r_inactive:
-            return "RSTOS0" if _syn_then_reset(conv.history) else "OTH"
-        return "RSTO"
-    if orig == "closed" and resp == "closed":
-        return "SF"
-    if orig == "closed":
-        return "SH" if r_inactive else "S2"
-    if resp == "closed":
-        return "SHR" if o_inactive else "S3"
-    if orig == "syn_sent" and resp == "inactive":
-        return "S0"
-    if orig == "established" and resp == "established":
-        return "S1"
-    return "OTH"
-
-
-def _syn_then_reset(history: str) -> bool:
-    """Zeek's /^?S[^HAFGIQ]*R/: a SYN, then a RST with no answer or ACK between."""
-    h = history[1:] if history.startswith("^") else history
-    if not h.startswith("S"):
-        return False
-    for letter in h[1:]:
-        if letter == "R":
-            return True
-        if letter in "HAFGIQ":
-            return False
-    return False

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wirelens.explain.conversation import addr_text
+from wirelens.explain.conversation_summary import addr_text
 from wirelens.explain.dissect import Dissection
 
 Address = tuple[str, int]

@@ -11,11 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from wirelens.explain import kernelcheck, neighbours, notes, scenario_notes
-from wirelens.explain.conversation import (
-    ConversationSummary,
-    ConversationTracker,
-    SegmentStory,
-)
+from wirelens.explain.conversation import ConversationTracker, SegmentStory
+from wirelens.explain.conversation_summary import ConversationSummary
 from wirelens.explain.datagrams import Datagram, DatagramTracker, udp_payload_length
 from wirelens.explain.dissect import NO_OPTIONS, Dissection, DissectOptions, dissect, segment_of
 from wirelens.explain.fields import FieldValue, Layer

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from wirelens.explain.conversation import ConversationSummary
+from wirelens.explain.conversation_summary import ConversationSummary
 from wirelens.explain.model import KernelView
 from wirelens.explain.records import KernelSnapshot, KernelSocket
 from wirelens.explain.tcp_state import State

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from wirelens.explain.conversation import ConversationSummary
+from wirelens.explain.conversation_summary import ConversationSummary
 from wirelens.explain.fields import FieldValue
 from wirelens.explain.tcp_state import State
 from wirelens.explain.text import Message

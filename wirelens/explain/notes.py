@@ -12,7 +12,8 @@ from __future__ import annotations
 import ipaddress
 
 from wirelens.explain.addresses import common_prefix, mac_bits, subnet_test
-from wirelens.explain.conversation import ConversationSummary, SegmentStory
+from wirelens.explain.conversation import SegmentStory
+from wirelens.explain.conversation_summary import ConversationSummary
 from wirelens.explain.model import NoteCheck, NoteRef, Verdict
 from wirelens.explain.text import msg
 

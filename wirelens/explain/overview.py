@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from wirelens.explain.bulk import feed_columns
 from wirelens.explain.columns import Records, TcpColumns, decode, endpoint_address
-from wirelens.explain.conversation import ConversationSummary, ConversationTracker, addr_text
+from wirelens.explain.conversation import ConversationTracker
+from wirelens.explain.conversation_summary import ConversationSummary, addr_text
 from wirelens.explain.dissect import dissect, segment_of
 from wirelens.explain.fastwalk import walk
 from wirelens.explain.records import Frame

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from wirelens.explain import notes
-from wirelens.explain.conversation import ConversationSummary, SegmentStory
+from wirelens.explain.conversation import SegmentStory
+from wirelens.explain.conversation_summary import ConversationSummary
 from wirelens.explain.dissect import Dissection
 from wirelens.explain.fields import FieldValue
 from wirelens.explain.model import NoteCheck

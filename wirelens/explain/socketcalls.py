@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from wirelens.explain import notes
-from wirelens.explain.conversation import SegmentStory, addr_text
+from wirelens.explain.conversation import SegmentStory
+from wirelens.explain.conversation_summary import addr_text
 from wirelens.explain.model import CallView, NoteCheck
 from wirelens.explain.records import SocketCall
 from wirelens.explain.segment import Segment

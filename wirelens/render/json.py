@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from wirelens.explain.catalog import Catalog
-from wirelens.explain.conversation import ConversationSummary
+from wirelens.explain.conversation_summary import ConversationSummary
 from wirelens.explain.model import (
     SCHEMA_VERSION,
     CallView,

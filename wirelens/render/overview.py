@@ -17,7 +17,7 @@ from rich.rule import Rule
 from rich.text import Text
 
 from wirelens.explain.catalog import Catalog
-from wirelens.explain.conversation import ConversationSummary
+from wirelens.explain.conversation_summary import ConversationSummary
 from wirelens.explain.model import SCHEMA_VERSION
 from wirelens.explain.overview import FlowSummary, Overview
 from wirelens.explain.text import Message
