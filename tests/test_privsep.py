@@ -2,6 +2,7 @@
 
 import os
 import pwd
+import re
 
 import pytest
 
@@ -126,3 +127,16 @@ def test_files_of_a_plain_root_run_are_written_by_the_parent(monkeypatch, capfd,
     assert page.stat().st_size > 10_000 and page.stat().st_uid == 0
     assert cli.pcap_main(["--sample", "--html", str(page)]) == 2
     assert "--force" in capfd.readouterr().err
+
+
+@pytest.mark.live
+def test_verbose_says_what_ran_as_root_and_what_as_the_user(monkeypatch, capfd):
+    from wirelens import cli
+
+    monkeypatch.delenv("SUDO_UID", raising=False)
+    assert cli.demo_main(["tcp", "--loopback", "--verbose", "--lang", "en",
+                          "--format", "json"]) == 0
+    err = capfd.readouterr().err
+    assert "as root (pid" in err and "no captured byte is parsed there" in err
+    judge = re.search(r"as uid 65534 \(nobody\).*judge .*\(pid (\d+)\)", err)
+    assert judge is not None and int(judge.group(1)) != os.getpid()

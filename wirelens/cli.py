@@ -171,6 +171,7 @@ def run_demo(args: argparse.Namespace) -> int:
     if plan is not None:
         return _run_wired(args, plan, wanted)
 
+    from wirelens.capture.handoff import Handoff, HandoffError
     from wirelens.capture.lab import LabError
     from wirelens.capture.live import CaptureStartError
     from wirelens.demos.scenarios.base import ScenarioUnavailable
@@ -190,8 +191,15 @@ def run_demo(args: argparse.Namespace) -> int:
         raise UsageError(f"the demo could not run: {exc}") from exc
     run = ran.run
     say_where(Catalog(args.lang)(ran.where), args.format == "json" or wanted.any, args.width)
+    handoff = Handoff(run.frames, run.calls)  # the capture, as pcapng down a pipe
+    if args.verbose:
+        say_who_runs_what(args.lang, run.interface, run.judge_pid)
 
     def explain_and_show() -> int:  # parses captured bytes: runs without root
+        try:  # read back as explain-pcap reads a file, not taken from the parent's memory
+            run.frames, run.calls = handoff.receive()
+        except HandoffError as exc:
+            raise UsageError(f"the capture could not be handed over: {exc}") from exc
         exp = run.explain(ran.source, ran.subnets)  # with the kernel's word and the warnings
         if args.save:
             _save(args.save, run.frames, run.calls, args.force)
@@ -201,7 +209,30 @@ def run_demo(args: argparse.Namespace) -> int:
             emit(exp, args.format, args.lang, args.width, mode_of(args))
         return 0
 
-    return _unprivileged("explain-demo", explain_and_show)
+    try:
+        return _unprivileged("explain-demo", explain_and_show)
+    finally:
+        handoff.close()
+
+
+def say_who_runs_what(lang: str, interface: str, judge_pid: int) -> None:
+    """``--verbose``: which parts run as root and which as the user (privsep)."""
+    import pwd
+
+    from wirelens.explain.catalog import Catalog
+    from wirelens.explain.text import msg
+    from wirelens.privsep import unprivileged_identity
+
+    uid = unprivileged_identity()[0] if os.geteuid() == 0 else os.getuid()
+    try:
+        user = pwd.getpwuid(uid).pw_name
+    except KeyError:
+        user = "?"
+    cat = Catalog(lang)
+    if os.geteuid() == 0:
+        print(cat(msg("privsep.root", pid=os.getpid(), interface=interface)), file=sys.stderr)
+    key = "privsep.user" if judge_pid else "privsep.user_no_judge"
+    print(cat(msg(key, uid=uid, user=user, judge=judge_pid)), file=sys.stderr)
 
 
 def _wire_plan(args: argparse.Namespace) -> object | None:

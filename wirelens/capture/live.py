@@ -8,7 +8,8 @@ Two traps of Linux loopback capture are handled here, not left to the caller:
   so no packet of the exchange can be missed; a thread then only reads.
 
 Nothing here dissects: frames are taken as raw bytes (``recv_raw``), not as scapy packets.
-(The caller's stop condition, ``until``, does read TCP headers: see privsep's notes.)
+The caller's stop condition, ``until``, and the events a demo waits for do read TCP headers:
+they run in a judge without root (``judge.py``), which hears every frame down a pipe.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from wirelens.capture.judge import Judge, LocalJudge, make_judge
 from wirelens.explain.records import Frame
 
 POLL_SECONDS = 0.05  # how often the reading thread checks whether it should stop
@@ -41,7 +43,10 @@ class LiveCapture:
     """Sniffs ``interface`` with a BPF ``bpf`` filter until ``stop``; ``frames`` in order.
 
     ``until(frames)`` is asked after each packet; once it answers True, ``finished`` is set,
-    so the caller can wait for "the close is complete" instead of sleeping.
+    so the caller can wait for "the close is complete" instead of sleeping. It is asked by
+    the judge (judge.py): as root, in a child process without root, so ``until`` must be a
+    picklable watcher (``wirelens.explain.watchers``) that only answers, and ``wait_for``
+    asks the same judge about other events.
     """
 
     def __init__(
@@ -56,7 +61,7 @@ class LiveCapture:
         self.finished = threading.Event()
         self.libpcap = False
         self._until = until
-        self._judge: Any = None
+        self.judge: Judge | LocalJudge | None = None
         self._lock = threading.Lock()
         self._socket: Any = None
         self._linktype = 1
@@ -69,9 +74,8 @@ class LiveCapture:
             frame = Frame(len(self.frames) + 1, ts_ns, data, self._linktype, len(data),
                           self.interface)
             self.frames.append(frame)
-            judge = self._judge
-            if judge is not None and not self.finished.is_set() and judge(self.frames):
-                self.finished.set()
+            if self.judge is not None:
+                self.judge.feed(frame)
 
     def _read(self) -> None:
         sock = self._socket
@@ -103,16 +107,31 @@ class LiveCapture:
         except Exception as exc:  # scapy reports permission and interface problems so
             raise CaptureStartError(f"cannot capture on {self.interface}: {exc}") from exc
         self._linktype = int(self._socket.pcap_fd.datalink())
-        self._judge = self._until
+        if self._until is not None:
+            self.judge = make_judge(self._until, self.finished)
+            self.judge.start()
         self._reader = threading.Thread(target=self._read, name="wirelens-capture",
                                         daemon=True)
         self._reader.start()
+
+    def wait_for(self, event: Callable[[list[Frame]], bool], timeout: float) -> bool:
+        """Waits until ``event`` (a watcher, like ``until``) holds for the frames captured."""
+        with self._lock:
+            if self.judge is None:  # no stop condition was given: a judge for this event
+                self.judge = make_judge(None, self.finished)
+                self.judge.start()
+                for frame in self.frames:
+                    self.judge.feed(frame)
+            judge = self.judge
+        return judge.watch(event).wait(timeout)
 
     def stop(self) -> list[Frame]:
         self._stopping.set()
         if self._reader is not None:
             self._reader.join(timeout=5)
             self._reader = None
+        if self.judge is not None:
+            self.judge.close()
         if self._socket is not None:
             try:
                 self._socket.close()

@@ -14,7 +14,7 @@ import os
 import struct
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
@@ -22,10 +22,12 @@ from typing import NamedTuple, Protocol
 from wirelens.explain import records as rec
 from wirelens.explain.records import LINKTYPE_ETHERNET, Frame
 
-__all__ = ["CaptureError", "CaptureFile", "open_capture", "write_pcap", "write_pcapng"]
+__all__ = ["CaptureError", "CaptureFile", "PcapngStream", "open_capture", "write_pcap",
+           "write_pcapng"]
 
 MAX_RECORD = 256 * 1024 * 1024  # no real frame or block is this big: a bigger length is damage
 _CHUNK = 1 << 20  # read in pieces so a damaged length cannot make us allocate it up front
+_REPLAY = 1 << 16  # bytes of a pipe kept so that the header check can go back to the start
 _READ_ERRORS = (OSError, EOFError, zlib.error)  # gzip reports damage with all three
 
 # Classic pcap magic as it appears in the file -> (struct byte order, nanoseconds per tick).
@@ -45,6 +47,7 @@ _BLOCK_NAMES = {_SHB: "Section Header Block", _IDB: "Interface Description Block
                 _PB: "Packet Block", _SPB: "Simple Packet Block", _EPB: "Enhanced Packet Block"}
 # Name resolution, statistics, journal, decryption secrets, custom: nothing to show, no warning.
 _SILENT_BLOCKS = frozenset({4, 5, 9, 10, 0x00000BAD, 0x40000BAD})
+_CUSTOM_BLOCKS = frozenset({0x00000BAD, 0x40000BAD})  # copiable / not to be copied
 _OPT_COMMENT, _IF_NAME, _IF_TSRESOL, _IF_TSOFFSET = 1, 2, 9, 14  # pcapng option codes
 _DISSECTED = frozenset({rec.LINKTYPE_NULL, rec.LINKTYPE_ETHERNET, rec.LINKTYPE_RAW,
                         rec.LINKTYPE_LOOP, rec.LINKTYPE_LINUX_SLL, rec.LINKTYPE_LINUX_SLL2})
@@ -61,17 +64,28 @@ class CaptureError(Exception):
 
 
 class _Stream:
-    """A read-only byte stream that counts its position and keeps read errors as text."""
+    """A read-only byte stream that counts its position and keeps read errors as text.
 
-    def __init__(self, fh: io.BufferedIOBase) -> None:
+    A pipe cannot seek, so for one the first bytes read are kept: enough to go back to the
+    start once after the header has been checked, which is all a single pass needs.
+    """
+
+    def __init__(self, fh: io.BufferedIOBase, seekable: bool = True) -> None:
         self.fh = fh
         self.pos = 0
         self.error: str | None = None
+        self.seekable = seekable
+        self._kept = bytearray()  # a pipe's first bytes, while they may still be replayed
+        self._replay = b""
 
     def read(self, n: int) -> bytes:
         """Up to n bytes; fewer only at the end of the data or after a read error."""
         parts: list[bytes] = []
         got = 0
+        if self._replay:
+            parts.append(self._replay[:n])
+            self._replay = self._replay[n:]
+            got = len(parts[0])
         while got < n and self.error is None:
             try:
                 chunk = self.fh.read1(min(n - got, _CHUNK))
@@ -83,10 +97,19 @@ class _Stream:
             parts.append(chunk)
             got += len(chunk)
         self.pos += got
-        return b"".join(parts)
+        data = b"".join(parts)
+        if not self.seekable and len(self._kept) < _REPLAY:
+            self._kept += data
+        return data
 
     def rewind(self) -> None:
-        self.fh.seek(0)
+        if self.seekable:
+            self.fh.seek(0)
+        elif self.pos <= len(self._kept):
+            self._replay = bytes(self._kept[: self.pos]) + self._replay
+            self._kept.clear()
+        else:
+            raise OSError("a pipe can be read only once")
         self.pos = 0
         self.error = None
 
@@ -158,6 +181,9 @@ class CaptureFile:
     warnings: list[str]  # filled while iterating
     _stream: _Stream = field(repr=False)
     _pcap_header: tuple[str, int, int, int] = field(repr=False, default=("<", 1000, 0, 1))
+    # Called with the body of each pcapng Custom Block (its PEN, then its data), in stream
+    # order between the frames: how a live capture's judge gets its instructions.
+    on_custom: Callable[[bytes], None] | None = field(repr=False, default=None)
 
     def __iter__(self) -> Iterator[Frame]:
         self._stream.rewind()
@@ -245,6 +271,8 @@ class CaptureFile:
                 index += 1
                 tally.frame(iface.linktype, iface.snaplen, data, orig_len)
                 yield Frame(index, ts_ns, data, iface.linktype, orig_len, iface.name)
+            elif got.btype in _CUSTOM_BLOCKS and self.on_custom is not None:
+                self.on_custom(body)
             elif got.btype not in _SILENT_BLOCKS:
                 tally.unknown_blocks[got.btype] += 1
 
@@ -355,8 +383,10 @@ def _packet(
 def open_capture(path: str | os.PathLike[str], *, fd: int | None = None) -> CaptureFile:
     """Open a pcap or pcapng file, gzip-compressed or not, and check its header.
 
-    With ``fd``, read that already-open (seekable) descriptor instead and use ``path`` only
-    to name it: a process that dropped root reads what its privileged parent opened.
+    With ``fd``, read that already-open descriptor instead and use ``path`` only to name it:
+    a process that dropped root reads what its privileged parent opened. A pipe (the live
+    demo's frames, streamed by the capturing process) is read once, in a single pass, and is
+    never gzip-compressed.
     """
     name = os.fspath(path)
     if fd is None:
@@ -364,6 +394,15 @@ def open_capture(path: str | os.PathLike[str], *, fd: int | None = None) -> Capt
 
         fd = descriptor(name)
     try:
+        if fd is not None and not _seekable(fd):
+            cap = CaptureFile(name, "pcap", False, [], [],
+                              _Stream(os.fdopen(os.dup(fd), "rb"), seekable=False))
+            try:
+                _check_header(cap)
+            except CaptureError:
+                cap.close()
+                raise
+            return cap
         if fd is not None:
             compressed = os.pread(fd, 2, 0) == b"\x1f\x8b"
             raw: io.BufferedIOBase = os.fdopen(os.dup(fd), "rb")
@@ -383,6 +422,14 @@ def open_capture(path: str | os.PathLike[str], *, fd: int | None = None) -> Capt
         fh.close()
         raise
     return cap
+
+
+def _seekable(fd: int) -> bool:
+    try:
+        os.lseek(fd, 0, os.SEEK_CUR)
+    except OSError:
+        return False
+    return True
 
 
 def _check_header(cap: CaptureFile) -> None:
@@ -448,31 +495,58 @@ def _block(btype: int, body: bytes) -> bytes:
     return struct.pack("<II", btype, len(body) + 12) + body + struct.pack("<I", len(body) + 12)
 
 
+class PcapngStream:
+    """Encodes one little-endian pcapng section block by block, for a file or a pipe.
+
+    One interface per (link type, interface name), described the first time a frame of it
+    comes; time stamps in nanoseconds unless ``tsresol_ns`` is False (microseconds).
+    """
+
+    def __init__(self, *, comment: str | None = None, tsresol_ns: bool = True) -> None:
+        self.comment = comment
+        self.tsresol_ns = tsresol_ns
+        self._ifaces: dict[tuple[int, str], int] = {}
+
+    def header(self) -> bytes:
+        text = self.comment
+        options = _option(_OPT_COMMENT, text.encode()) + _option(0, b"") if text else b""
+        return _block(_SHB, struct.pack("<IHHq", _BOM, 1, 0, -1) + options)
+
+    def frame(self, frame: Frame) -> bytes:
+        """The frame's Enhanced Packet Block, after its interface's block the first time."""
+        _check(frame, 2**64 // 10**9)
+        if not 0 <= frame.linktype <= 0xFFFF:
+            raise ValueError(f"frame {frame.index}: link type {frame.linktype} is invalid")
+        key = (frame.linktype, frame.interface)
+        out = b""
+        if key not in self._ifaces:
+            self._ifaces[key] = len(self._ifaces)
+            opts = _option(_IF_NAME, frame.interface.encode()) if frame.interface else b""
+            opts += _option(_IF_TSRESOL, b"\x09") if self.tsresol_ns else b""
+            opts += _option(0, b"") if opts else b""
+            out = _block(_IDB, struct.pack("<HHI", frame.linktype, 0, 0) + opts)
+        ticks = frame.ts_ns if self.tsresol_ns else frame.ts_ns // 1000
+        lengths = (len(frame.data), frame.wire_len)
+        head = struct.pack("<5I", self._ifaces[key], ticks >> 32, ticks & 0xFFFFFFFF, *lengths)
+        return out + _block(_EPB, head + frame.data)
+
+    @staticmethod
+    def custom(pen: int, data: bytes) -> bytes:
+        """A Custom Block that must not be copied into other files (0x40000BAD)."""
+        return _block(0x40000BAD, struct.pack("<I", pen) + data)
+
+
 def write_pcapng(
     path_or_binary_file: Target, frames: Iterable[Frame], *,
     comment: str | None = None, tsresol_ns: bool = True,
 ) -> int:  # fmt: skip
     """Write one little-endian section; one interface per (link type, interface name)."""
-    options = _option(_OPT_COMMENT, comment.encode()) + _option(0, b"") if comment else b""
-    ifaces: dict[tuple[int, str], int] = {}
+    stream = PcapngStream(comment=comment, tsresol_ns=tsresol_ns)
     count = 0
     with _opened(path_or_binary_file) as out:
-        out.write(_block(_SHB, struct.pack("<IHHq", _BOM, 1, 0, -1) + options))
+        out.write(stream.header())
         for frame in frames:
-            _check(frame, 2**64 // 10**9)
-            if not 0 <= frame.linktype <= 0xFFFF:
-                raise ValueError(f"frame {frame.index}: link type {frame.linktype} is invalid")
-            key = (frame.linktype, frame.interface)
-            if key not in ifaces:
-                ifaces[key] = len(ifaces)
-                opts = _option(_IF_NAME, frame.interface.encode()) if frame.interface else b""
-                opts += _option(_IF_TSRESOL, b"\x09") if tsresol_ns else b""
-                opts += _option(0, b"") if opts else b""
-                out.write(_block(_IDB, struct.pack("<HHI", frame.linktype, 0, 0) + opts))
-            ticks = frame.ts_ns if tsresol_ns else frame.ts_ns // 1000
-            lengths = (len(frame.data), frame.wire_len)
-            head = struct.pack("<5I", ifaces[key], ticks >> 32, ticks & 0xFFFFFFFF, *lengths)
-            out.write(_block(_EPB, head + frame.data))
+            out.write(stream.frame(frame))
             count += 1
     return count
 

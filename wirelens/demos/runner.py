@@ -39,6 +39,7 @@ class DemoRun:
     kernel: list[KernelSnapshot] = field(default_factory=list)
     server_listening: bool = True  # False: nothing listened on the port (``refused``)
     decode: str = ""  # the application protocol on ``port`` ("dns"), for the dissector
+    judge_pid: int = 0  # the unprivileged process that judged the stop condition (0: none)
 
     @property
     def dissect_options(self) -> DissectOptions:
@@ -88,7 +89,7 @@ def run_scenario(name: str, place: Place | None = None,
         demo.close_all()
     return DemoRun(frames, demo.log.ordered(), where.interface, demo.bpf, where.server_address,
                    demo.port, demo.reply, demo.warnings, name, demo.kernel,
-                   scenario.server_listening, scenario.decode)
+                   scenario.server_listening, scenario.decode, demo.judge_pid)
 
 
 def run_tcp_demo(host: str = "127.0.0.1", port: int = 0, message: str = DEFAULT_MESSAGE,

@@ -21,10 +21,8 @@ from wirelens.demos.place import Loopback, Place
 from wirelens.demos.runner import CLOSE_WAIT_SECONDS, DemoRun
 from wirelens.demos.scenarios.base import DemoOptions
 from wirelens.demos.tcp import DemoError
-from wirelens.explain.dissect import dissect
-from wirelens.explain.layers.icmpv6 import NA
-from wirelens.explain.records import Frame
 from wirelens.explain.text import Message, msg
+from wirelens.explain.watchers import NeighbourAnswered
 
 SCENARIOS = ("arp", *scenarios.names())  # arp here; the rest from the scenario library
 WIRE_DELAY = "50ms"  # one way, for a scenario whose two FINs must cross (shared/LAB.md)
@@ -87,15 +85,6 @@ def place_for(*, loopback: bool, ipv6: bool, host: str | None,
 # ---------------------------------------------------------------- the ARP demo
 
 
-def _answered(frames: list[Frame]) -> bool:
-    """True once an ARP reply or a neighbour advertisement has been captured."""
-    for frame in frames:
-        facts = dissect(frame).facts
-        if facts.get("arp_op") == 2 or facts.get("icmp6_type") == NA:
-            return True
-    return False
-
-
 def run_arp_demo(lab: Lab, port: int = ARP_PORT) -> DemoRun:
     """The client sends one UDP datagram to the server; before it can, its kernel must
     learn the server's MAC. The capture keeps only that question and its answer."""
@@ -103,7 +92,7 @@ def run_arp_demo(lab: Lab, port: int = ARP_PORT) -> DemoRun:
     with lab.enter("server"):
         server = socket.socket(family, socket.SOCK_DGRAM)
     bpf = lab.neighbour_filter()
-    capture = LiveCapture(lab.interface, bpf, until=_answered)
+    capture = LiveCapture(lab.interface, bpf, until=NeighbourAnswered())
     warnings: list[Message] = []
     try:
         server.bind((lab.server_address, port))
@@ -122,10 +111,12 @@ def run_arp_demo(lab: Lab, port: int = ARP_PORT) -> DemoRun:
         except OSError as exc:
             raise DemoError(f"the datagram did not arrive: {exc}") from exc
         finally:
+            judge_pid = getattr(capture.judge, "pid", 0)
             frames = capture.stop()
     finally:
         server.close()
-    return DemoRun(frames, [], lab.interface, bpf, lab.server_address, port, b"", warnings)
+    return DemoRun(frames, [], lab.interface, bpf, lab.server_address, port, b"", warnings,
+                   judge_pid=judge_pid)
 
 
 # ---------------------------------------------------------------- either demo, anywhere

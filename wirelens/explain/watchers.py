@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from wirelens.explain.conversation import ConversationTracker, SegmentStory
 from wirelens.explain.dissect import dissect, segment_of
+from wirelens.explain.layers.icmpv6 import NA
 from wirelens.explain.records import Frame
 from wirelens.explain.segment import Segment
 
@@ -126,6 +127,22 @@ class ReplySeen:
         for frame in frames[self._fed :]:
             d = dissect(frame)
             if "udp" in d.protocols and d.facts.get("sport") == self._port:
+                self._hit = True
+        self._fed = len(frames)
+        return self._hit
+
+
+class NeighbourAnswered:
+    """An ARP reply or an IPv6 neighbour advertisement has been captured."""
+
+    def __init__(self) -> None:
+        self._fed = 0
+        self._hit = False
+
+    def __call__(self, frames: list[Frame]) -> bool:
+        for frame in frames[self._fed :]:
+            facts = dissect(frame).facts
+            if facts.get("arp_op") == 2 or facts.get("icmp6_type") == NA:
                 self._hit = True
         self._fed = len(frames)
         return self._hit

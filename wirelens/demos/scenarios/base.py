@@ -66,32 +66,6 @@ class Scenario:
         return ""
 
 
-class Watch:
-    """The capture's ``until``: checks the stop event after every packet, and wakes anyone
-    waiting for an event in the middle of the exchange."""
-
-    def __init__(self, stop: Watcher) -> None:
-        self._stop = stop
-        self._cond = threading.Condition()
-        self._frames: list[Frame] = []
-        self._stopped = False
-
-    def __call__(self, frames: list[Frame]) -> bool:
-        with self._cond:
-            self._frames = frames
-            self._stopped = self._stop(frames)
-            self._cond.notify_all()
-            return self._stopped
-
-    def wait_for(self, event: Watcher, timeout: float) -> bool:
-        with self._cond:
-            return self._cond.wait_for(lambda: event(self._frames), timeout)
-
-    def wait_stopped(self, timeout: float) -> bool:
-        with self._cond:
-            return self._cond.wait_for(lambda: self._stopped, timeout)
-
-
 @dataclass
 class Demo:
     scenario: Scenario
@@ -104,8 +78,8 @@ class Demo:
     warnings: list[Message] = field(default_factory=list)
     kernel: list[KernelSnapshot] = field(default_factory=list)
     finished: bool = False
+    judge_pid: int = 0  # the process that judged the capture's events (0: this one)
     _capture: LiveCapture | None = None
-    _watch: Watch | None = None
     _sockets: list[socket.socket] = field(default_factory=list)
     _threads: list[tuple[threading.Thread, list[BaseException]]] = field(default_factory=list)
     _kernel_problem: str = ""
@@ -173,8 +147,9 @@ class Demo:
         """Starts the sniffer on the scenario's port; returns once it really listens."""
         self.port = port
         self.bpf = self._filter(port)
-        self._watch = Watch(self.scenario.stop(port))
-        self._capture = LiveCapture(self.place.interface, self.bpf, until=self._watch)
+        # The stop event and the events waited for are judged without root (capture/judge.py).
+        self._capture = LiveCapture(self.place.interface, self.bpf,
+                                    until=self.scenario.stop(port))
         with self.place.enter("sniffer"):
             self._capture.start()
 
@@ -187,20 +162,20 @@ class Demo:
 
     def wait_for(self, event: Watcher, what: str, timeout: float = EVENT_WITHIN) -> bool:
         """Waits until the capture shows ``event``; says so (and goes on) when it does not."""
-        if self._watch is None:
+        if self._capture is None:
             raise DemoError("the capture has not started")
-        if self._watch.wait_for(event, timeout):
+        if self._capture.wait_for(event, timeout):
             return True
         self.warnings.append(msg("warning.scenario_step", event=what, seconds=timeout))
         return False
 
     def finish(self) -> None:
         """Waits (bounded) for the stop event; then the capture may stop."""
-        if self.finished or self._watch is None:
+        if self.finished or self._capture is None:
             return
         self.finished = True
         within = self.scenario.stop_within
-        if not self._watch.wait_stopped(within):
+        if not self._capture.finished.wait(within):
             self.warnings.append(msg("warning.capture_incomplete", reason=f"{within} s"))
 
     def end(self) -> None:
@@ -212,7 +187,11 @@ class Demo:
         self.checkpoint("end")
 
     def stop_capture(self) -> list[Frame]:
-        return self._capture.stop() if self._capture is not None else []
+        if self._capture is None:
+            return []
+        judge = self._capture.judge
+        self.judge_pid = getattr(judge, "pid", 0)
+        return self._capture.stop()
 
     # -- the kernel's word
 
