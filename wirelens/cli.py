@@ -524,10 +524,15 @@ def pcap_main(argv: Sequence[str] | None = None) -> int:
             _report_targets(args, max(len(args.files) + int(args.sample), 1))
         except UsageError as exc:
             return _fail("explain-pcap", str(exc))
-    return _unprivileged("explain-pcap", lambda: run_pcap(args))
+    overview_only = args.summary and args.conversation is None and not (
+        args.html or args.open or args.svg or args.markdown)
+    return _unprivileged("explain-pcap", lambda: run_pcap(args),
+                         prepare=(lambda: warm_up_overview(args.lang)) if overview_only
+                         else warm_up)
 
 
-def _unprivileged(prog: str, work: Callable[[], int]) -> int:
+def _unprivileged(prog: str, work: Callable[[], int],
+                  prepare: Callable[[], None] | None = None) -> int:
     """``work`` in a process that has dropped root (when we are root): see privsep."""
     from wirelens.privsep import PrivilegeError, run_unprivileged
 
@@ -543,7 +548,7 @@ def _unprivileged(prog: str, work: Callable[[], int]) -> int:
             return 0
 
     try:
-        return run_unprivileged(guarded, prepare=warm_up)
+        return run_unprivileged(guarded, prepare=prepare or warm_up)
     except (PrivilegeError, OSError) as exc:
         return _fail(prog, str(exc))
 
@@ -564,8 +569,8 @@ def warm_up() -> None:
     from wirelens.render import json as json_render
     from wirelens.render.terminal import render
 
-    preload(("argparse", "heapq", "ipaddress", "math", "random", "re", "secrets", "tempfile",
-             "webbrowser", "xml.sax.saxutils", "pathlib", "locale", "gettext",
+    preload(("networkx", "argparse", "heapq", "ipaddress", "math", "random", "re", "secrets",
+             "tempfile", "webbrowser", "xml.sax.saxutils", "pathlib", "locale", "gettext",
              "multiprocessing.pool", "multiprocessing.popen_fork", "multiprocessing.queues",
              "multiprocessing.synchronize", "multiprocessing.connection",
              "termios", "tty", "wirelens.interactive"))  # --step and --quiz
@@ -583,3 +588,24 @@ def warm_up() -> None:
         html.render_page(empty, lang)
         svg.ladder_document(empty, lang)
         markdown.render_markdown(empty, lang)
+
+
+def warm_up_overview(lang: str) -> None:
+    """What ``explain-pcap --summary`` loads (the overview of files, as text or JSON):
+    much less than ``warm_up``, so the child starts sooner and stays smaller. Rendering an
+    empty overview both ways touches the renderers' lazy imports."""
+    from wirelens import pcapjob
+    from wirelens.capture import bpf, fastread  # noqa: F401
+    from wirelens.explain import dissect  # noqa: F401
+    from wirelens.explain.catalog import load
+    from wirelens.explain.overview import OverviewBuilder
+    from wirelens.privsep import preload
+
+    preload(("argparse", "heapq", "tempfile", "shutil", "random", "pickle", "queue",
+             "threading", "multiprocessing.pool", "multiprocessing.popen_fork",
+             "multiprocessing.queues", "multiprocessing.synchronize",
+             "multiprocessing.connection", "locale"))
+    load(lang)
+    empty = OverviewBuilder().finish("")
+    for fmt in ("json", "text"):
+        pcapjob.render_overview(empty, pcapjob.Options(lang=lang, fmt=fmt))

@@ -8,6 +8,7 @@ setgroups, setgid, setuid, and the drop is verified (getting root back must fail
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import pwd
@@ -58,31 +59,39 @@ def run_unprivileged(work: Callable[[], int], *, prepare: Callable[[], None] | N
                      ) -> int:
     """Run ``work`` in a child without root, wait for it, and return its exit status.
 
-    Not root: ``work`` simply runs here. ``prepare`` runs first, still privileged, to load
-    what the child will need (modules, catalogs). The child inherits open descriptors (the
-    capture to read) and standard output. Under sudo it writes its output files itself, as
-    the user; as plain root it is ``nobody``, so it sends them up a pipe and this process,
-    which never parses them, writes them.
+    Not root: ``work`` simply runs here (nothing needs loading ahead). As root the child is
+    forked first, so that this process stays small while the child works: it only waits
+    and, when relaying, writes the files the child sends up. The child, still root, loads
+    what it will need (``prepare``: modules, catalogs; the admin's installed code, no
+    captured byte), drops root, and only then runs ``work``, which reads the capture. The
+    child inherits open descriptors (the capture to read) and standard output. Under sudo
+    it writes its output files itself, as the user; as plain root it is ``nobody``, so it
+    sends them up a pipe and this process, which never parses them, writes them.
     """
     from wirelens import files
 
-    if prepare is not None:
-        prepare()
     if os.geteuid() != 0:
         return work()
-    preload(())
     uid, gid = unprivileged_identity()
     relay = files.invoking_user() is None
     up_read, up_write = os.pipe() if relay else (-1, -1)
     sys.stdout.flush()
     sys.stderr.flush()
+    # What is loaded so far is shared with the child until one of them writes to it; the
+    # collector of either process would write to every object it walks, so it is told to
+    # leave these alone (they live as long as the process anyway).
+    gc.freeze()
     pid = os.fork()
-    if pid == 0:  # the child: drop root, then parse
+    if pid == 0:  # the child: load, drop root, then parse
         code = 2
         try:
             if relay:
                 os.close(up_read)
                 files.relay_outputs_to(up_write)
+            preload(())
+            if prepare is not None:
+                prepare()
+            gc.freeze()  # and what the child loaded, for the processes it may fork
             drop_privileges(uid, gid)
             code = work()
         except SystemExit as exc:
@@ -98,6 +107,7 @@ def run_unprivileged(work: Callable[[], int], *, prepare: Callable[[], None] | N
         os.close(up_write)
         outputs = list(files.relayed(up_read))  # read while the child runs: pipes are small
     _, status = os.waitpid(pid, 0)
+    gc.unfreeze()
     code = os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 2
     if code == 0:
         for path, what, data in outputs:

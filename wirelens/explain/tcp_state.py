@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from enum import Enum
 from itertools import pairwise
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from wirelens.explain.text import Message, msg
+
+if TYPE_CHECKING:  # loaded when a diagram is drawn: every process that follows TCP imports
+    import networkx as nx  # this table, and networkx takes a tenth of a second to load
 
 
 class State(Enum):
@@ -164,6 +166,8 @@ def classify(
 
 def transition_graph() -> nx.MultiDiGraph:
     """The table as a graph: one node per state, one edge per (state, event) entry."""
+    import networkx as nx
+
     graph = nx.MultiDiGraph()
     graph.add_nodes_from(state.value for state in State)
     for (before, event), after in TRANSITIONS.items():
