@@ -14,7 +14,7 @@ from typing import Any
 
 from wirelens.explain.fields import FieldValue, Layer
 from wirelens.explain.layers import arp, dns, ethernet, icmpv6, ipv4, ipv6, linklayers, tcp, udp
-from wirelens.explain.layers.decoded import Decoded, Truncated
+from wirelens.explain.layers.decoded import Decoded, TooDeep, Truncated
 from wirelens.explain.records import Frame
 from wirelens.explain.segment import Segment
 
@@ -62,6 +62,9 @@ BINDINGS: dict[tuple[str, int], str] = {
     ("ipv6", icmpv6.PROTOCOL): "icmpv6",
 }
 
+# More layers than any real frame has (Ethernet, two VLAN tags, IP, TCP, DNS ... is six):
+# beyond this, stacked tags are a hostile or broken frame, and dissection stops.
+MAX_LAYERS = 12
 PAYLOAD_PREVIEW = 64  # characters of payload text shown in a field's value
 
 
@@ -140,10 +143,16 @@ def dissect(frame: Frame, options: DissectOptions = NO_OPTIONS) -> Dissection:
     if name is None:
         problem = f"unknown link type {frame.linktype}"
     while name is not None:
+        if len(protocols) >= MAX_LAYERS:
+            problem = f"more than {MAX_LAYERS} nested headers; the rest is not dissected"
+            break
         try:
             decoded = DISSECTORS[name](data, start, end, facts)
         except Truncated as cut:
             problem = f"truncated {cut.args[0]} header"
+            break
+        except TooDeep as deep:
+            problem = f"{deep.args[0]}; the rest is not dissected"
             break
         layers.append(decoded.layer)
         protocols.append(name)

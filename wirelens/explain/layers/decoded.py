@@ -14,6 +14,11 @@ class Truncated(Exception):
     """The frame ends before this layer's header does (a snap length cut, or a broken frame)."""
 
 
+class TooDeep(Exception):
+    """More nested headers than any real frame has (a hostile or broken capture): dissection
+    stops there, so a frame of stacked tags cannot make it slow or big."""
+
+
 @dataclass(frozen=True, slots=True)
 class Decoded:
     layer: Layer

@@ -7,7 +7,7 @@ from ipaddress import IPv6Address
 from typing import Any
 
 from wirelens.explain.fields import FieldSpec, FieldValue, Layer, dec, extract, hex_of
-from wirelens.explain.layers.decoded import Decoded, Truncated
+from wirelens.explain.layers.decoded import Decoded, TooDeep, Truncated
 
 
 def ipv6(value: int) -> str:
@@ -28,6 +28,9 @@ HEADER_LEN = 40
 # Extension headers that carry their length in the second byte (in 8-byte units, plus one).
 EXTENSIONS = {0: "Hop-by-Hop", 43: "Routing", 60: "Destination Options"}
 FRAGMENT = 44
+# RFC 8200 4.1: each extension header at most once (Destination Options twice); a chain
+# longer than this is not a real packet, and walking it would only cost time and memory.
+MAX_EXTENSIONS = 8
 
 
 def dissect(data: bytes, start: int, end: int, below: Mapping[str, Any]) -> Decoded:
@@ -38,8 +41,11 @@ def dissect(data: bytes, start: int, end: int, below: Mapping[str, Any]) -> Deco
     fields = extract(FIELDS, header, start, {})
     payload_end = min(end, start + HEADER_LEN + payload_len)
     nxt, at = header[6], start + HEADER_LEN
-    fragment = False
+    fragment, walked = False, 0
     while nxt in EXTENSIONS or nxt == FRAGMENT:
+        walked += 1
+        if walked > MAX_EXTENSIONS:
+            raise TooDeep(f"more than {MAX_EXTENSIONS} IPv6 extension headers")
         if payload_end - at < 8:
             raise Truncated("IPv6 extension header")
         length = 8 if nxt == FRAGMENT else (data[at + 1] + 1) * 8
