@@ -117,6 +117,19 @@ def test_check_fits_rejects_rules_the_demo_cannot_meet():
     check_fits(parse_plan(reorder=["5"], loss=["9"]), {"c2s": -1, "s2c": 1}, "transfer")
 
 
+def test_check_fits_speaks_of_datagrams_and_no_tcp_flags_for_udp():
+    udp = {"c2s": 1, "s2c": 1}
+    check_fits(parse_plan(loss=["1"], duplicate=["50%"]), udp, "udp", "datagram", tcp=False)
+    with pytest.raises(ImpairError, match=r"--reorder 1:c2s: the udp demo sends 1 datagram\(s\)"
+                                          r" c2s; reordering needs datagrams 1 and 2"):
+        check_fits(parse_plan(reorder=["1"]), udp, "udp", "datagram", tcp=False)
+    with pytest.raises(ImpairError, match=r"--loss 3: .* 2 datagram\(s\); allowed: 1 to 2, a "
+                                          r"percentage$"):
+        check_fits(parse_plan(loss=["3"]), udp, "udp", "datagram", tcp=False)
+    with pytest.raises(ImpairError, match="--loss syn: the udp demo sends no TCP segment"):
+        check_fits(parse_plan(loss=["syn"]), udp, "udp", "datagram", tcp=False)
+
+
 def test_plan_describes_itself_as_written():
     plan = parse_plan(loss=["1:c2s", "5%"], delay=["100ms"], duplicate=["2"], seed=7)
     assert plan.describe() == ["--loss 1:c2s", "--loss 5%", "--duplicate 2", "--delay 100ms",

@@ -1,13 +1,14 @@
 """A run over the wire, scripted: both ends' captures and the wire's log, built by hand.
 
-Each step is a segment and its fate on the wire ("pass", "drop", "dup" or "late": held
-and delivered after the next step). The sender's end sees it leave at step time; the
-receiver's end sees it arrive 100 us later (a copy 20 us after that).
+Each step is a segment (or, with flags "U", a UDP datagram) and its fate on the wire
+("pass", "drop", "dup" or "late": held and delivered after the next step). The sender's
+end sees it leave at step time; the receiver's end sees it arrive 100 us later (a copy
+20 us after that).
 """
 
 from __future__ import annotations
 
-from scapy.layers.inet import IP, TCP
+from scapy.layers.inet import IP, TCP, UDP
 from scapy.layers.l2 import Ether
 
 from wirelens.capture.ends import End
@@ -44,6 +45,9 @@ def segment(step: Step, ip_id: int) -> bytes:
     src, dst = (CLIENT, SERVER) if who == "c" else (SERVER, CLIENT)
     own, peer = (C_ISN, S_ISN) if who == "c" else (S_ISN, C_ISN)
     macs = (C_MAC, S_MAC) if who == "c" else (S_MAC, C_MAC)
+    if flags == "U":
+        ip = Ether(src=macs[0], dst=macs[1]) / IP(src=src[0], dst=dst[0], id=ip_id)
+        return bytes(ip / UDP(sport=src[1], dport=dst[1]) / payload)
     options = [("MSS", 1460), ("SAckOK", b""), ("WScale", 7)] if "S" in flags else []
     tcp = TCP(sport=src[1], dport=dst[1], flags=flags, seq=(own + seq) % 2**32,
               ack=0 if ack is None else (peer + ack) % 2**32, window=502, options=options)

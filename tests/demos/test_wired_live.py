@@ -145,6 +145,66 @@ def test_delay_100ms_the_handshake_rtt_is_at_least_200ms(run_cli: RunCli,
 
 
 @live
+def test_udp_loss_1_the_datagram_left_never_arrived_and_nobody_resent_it(
+        run_cli: RunCli, tmp_path: Path) -> None:
+    data, saved = wired(run_cli, tmp_path, "udp", "--loss", "1")
+    (dropped,) = [p for p in data["wire"]["packets"] if p["action"] == "dropped"]
+    assert dropped["direction"] == "c2s" and dropped["reason"] == "--loss 1"
+    assert dropped["seen_at"] == ["client"] and dropped["arrived_ns"] is None  # sent, not received
+    datagrams = [p for p in data["packets"] if p["role"] == "datagram"]
+    assert [(p["index"], p["sender"], p["payload_length"]) for p in datagrams] == [
+        (dropped["packet"], "client", 14)]  # not resent: no other datagram, by anyone
+    calls = sorted((c["side"], c["call"], c["result"]) for c in data["socket_calls"]
+                   if c["call"] in ("sendto", "recvfrom"))
+    # one sendto (the application did not resend either); both recvfrom() gave up
+    assert [c[:2] for c in calls] == [("client", "recvfrom"), ("client", "sendto"),
+                                      ("server", "recvfrom")]
+    assert calls[0][2] == calls[2][2] == "TimeoutError"
+    (gave_up,) = [c for c in data["socket_calls"] if c["side"] == "server"
+                  and c["call"] == "recvfrom"]
+    assert gave_up["packets"] == [] and "TimeoutError" in gave_up["explain"]
+    assert gave_up["end_time"] - gave_up["time"] >= 1.0  # the bounded wait, then the timeout
+    (effect,) = data["wire"]["effects"]
+    assert effect["kind"] == "drop-not-resent" and effect["packets"] == [dropped["packet"]]
+    assert "recvfrom() waited" in effect["text"] and "nobody sent it again" in effect["text"]
+    (note,) = data["wire"]["notes"]
+    assert (note["topic"], note["verdict"]) == ("wire_udp_loss", "agrees")
+    assert note["ref"].startswith("001_") and "UDP" in note["claim"]
+    assert data["wire"]["kernel"] == [] and data["wire"]["anomalies"] == []
+    # tshark on the saved capture: one UDP datagram, seen only at the client's end, carrying
+    # the client's message; nothing after it carries those bytes again
+    ((number, interface, payload_hex),) = shark_udp(saved)
+    assert number == dropped["packet"]
+    assert interface.endswith("-c") and "+" not in interface  # the client's TAP alone
+    assert bytes.fromhex(payload_hex) == b"Hello, Server!"
+
+
+@live
+def test_udp_loss_of_the_answer_the_client_gives_up(run_cli: RunCli, tmp_path: Path) -> None:
+    data, _ = wired(run_cli, tmp_path, "udp", "--loss", "1:s2c")
+    (dropped,) = [p for p in data["wire"]["packets"] if p["action"] == "dropped"]
+    assert dropped["direction"] == "s2c" and dropped["seen_at"] == ["server"]
+    results = {(c["side"], c["call"]): c["result"] for c in data["socket_calls"]}
+    assert results[("client", "recvfrom")] == "TimeoutError"
+    assert results[("server", "recvfrom")] != "TimeoutError"
+    assert data["wire"]["notes"][0]["verdict"] == "agrees"
+
+
+def shark_udp(path: Path) -> list[tuple[int, str, str]]:
+    """tshark's UDP datagrams in a capture: (frame number, where seen, payload in hex)."""
+    if shutil.which("tshark") is None:
+        pytest.fail("tshark is not installed (the Makefile installs it)")
+    out = subprocess.run(["tshark", "-n", "-r", str(path), "-Y", "udp", "-T", "fields",
+                          "-e", "frame.number", "-e", "frame.interface_name", "-e", "data.data"],
+                         capture_output=True, text=True, check=True, timeout=60).stdout
+    rows = []
+    for line in out.splitlines():
+        number, interface, payload_hex = line.split("\t")
+        rows.append((int(number), interface, payload_hex))
+    return rows
+
+
+@live
 def test_same_seed_same_dropped_frames(run_cli: RunCli, tmp_path: Path) -> None:
     def log(seed: str, run: str) -> list[tuple[str, str, str]]:
         folder = tmp_path / run
@@ -213,6 +273,9 @@ def tap_up(owner: int) -> bool:
     ["transfer", "--size", "0"],
     ["arp", "--loss", "1"],
     ["tcp", "--loss", "1", "--loopback"],
+    ["udp", "--reorder"],
+    ["udp", "--loss", "3"],
+    ["udp", "--loss", "syn"],
 ])
 def test_bad_wire_options_exit_2_in_one_line_creating_nothing(run_cli: RunCli,
                                                               args: list[str]) -> None:

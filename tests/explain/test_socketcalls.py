@@ -6,6 +6,7 @@ from scapy.layers.inet import IP, UDP
 from scapy.layers.l2 import Ether
 
 from tests.explain.builders import DATA, HANDSHAKE, REFUSED, frames
+from wirelens.explain.catalog import Catalog
 from wirelens.explain.explainer import explain
 from wirelens.explain.model import CallView
 from wirelens.explain.records import Frame, SocketCall
@@ -97,6 +98,17 @@ def test_sendto_causes_the_datagram_and_recvfrom_returns_after_it() -> None:
         ("close", (), "")]
     assert [(p.sender, p.role, p.payload_len) for p in exp.packets] == [
         ("client", "datagram", 4), ("server", "datagram", 5)]
+
+
+def test_a_recvfrom_that_timed_out_says_how_long_it_waited() -> None:
+    exp = explain([_datagram(1, b"ping", True)], socket_calls=[
+        SocketCall("client", "sendto", t(0.5), t(0.6), "4 bytes", 4),
+        SocketCall("server", "recvfrom", t(0), t(0) + 1_000_000_000, "TimeoutError")])
+    sent, gave_up = exp.socket_calls
+    assert gave_up.packets == () and gave_up.text.key == "call.recvfrom_timeout"
+    assert Catalog("en")(gave_up.text).startswith("recvfrom(): waited 1.0 s, then raised "
+                                                  "TimeoutError")
+    assert sent.packets == (1,)
 
 
 def test_a_bind_refused_by_time_wait_carries_the_rebind_note() -> None:

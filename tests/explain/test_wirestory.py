@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from tests.capture.test_ends import LOSS
-from tests.capture.wirebuild import ENDS, HANDSHAKE, MESSAGE, STEP_NS, TRANSIT_NS, Step, run
+from tests.capture.wirebuild import (
+    ENDS,
+    HANDSHAKE,
+    MESSAGE,
+    START,
+    STEP_NS,
+    TRANSIT_NS,
+    Step,
+    run,
+)
 from wirelens.capture.ends import merge
 from wirelens.explain.catalog import Catalog
 from wirelens.explain.model import Verdict
+from wirelens.explain.records import SocketCall
 from wirelens.explain.tseq import time_sequence
 from wirelens.explain.wirestory import KernelInfo, WireView, explain_wire
 
@@ -115,3 +125,77 @@ def test_time_sequence_marks_the_retransmission():
     kinds = [(p.packet, p.kind) for p in series.points if p.kind in ("new", "retransmission")]
     assert kinds == [(4, "new"), (5, "retransmission")]
     assert series.top == 16 and series.retransmissions == 1 and series.cwnd == ((0.0, 10),)
+
+
+# ---------------------------------------------------------------- UDP: nobody resends
+
+ANSWER = b"Got it, over UDP."
+UDP_LOSS: list[Step] = [("c", "U", 0, None, MESSAGE, "drop")]
+WAIT_NS = 1_000_000_000
+
+
+def udp_view(steps: list[Step], calls: list[SocketCall]) -> WireView:
+    client, server, log = run(steps)
+    frames, passages, lines = merge(client, server, ENDS, log)
+    return explain_wire(frames, passages, lines, rules=["--loss 1"], calls=calls)
+
+
+def timed_out(side: str) -> SocketCall:
+    return SocketCall(side, "recvfrom", START, START + WAIT_NS + STEP_NS, "TimeoutError")
+
+
+def test_a_dropped_datagram_left_never_arrived_and_was_not_resent() -> None:
+    v = udp_view(UDP_LOSS, [timed_out("server"), timed_out("client")])
+    assert v.dropped == {1}
+    (p,) = v.passages
+    assert p.seen_at == ("client",) and p.arrived_ns is None
+    (effect,) = v.effects
+    assert effect.kind == "drop-not-resent" and effect.packets == (1,)
+    text = Catalog("en")(effect.text)
+    assert "seen leaving the client, never seen at the server's end" in text
+    assert "The server's recvfrom() waited 1.0 s and raised TimeoutError" in text
+    assert "nobody sent it again" in text
+    (note,) = v.notes
+    assert (note.topic, note.verdict) == ("wire_udp_loss", Verdict.AGREES)
+    assert note.ref.file.startswith("001_") and "UDP" in note.ref.section
+    assert "1 recvfrom() call(s) gave up" in Catalog("en")(note.observed)
+    assert v.kernel == () and v.rtt is None and v.anomalies == ()  # TCP's checks: no TCP
+
+
+def test_a_datagram_its_application_sent_again_is_not_udp_resending() -> None:
+    steps = UDP_LOSS + [("c", "U", 0, None, MESSAGE, "pass"), ("s", "U", 0, None, ANSWER, "pass")]
+    v = udp_view(steps, [])
+    (effect,) = v.effects
+    assert effect.kind == "drop-resent-by-app" and effect.packets == (1, 2)
+    assert "an application that sent them again" in Catalog("en")(effect.text)
+    assert "No recvfrom() of the server gave up" in Catalog("en")(effect.text)
+    (note,) = v.notes
+    assert note.verdict is Verdict.NUANCE
+
+
+def test_a_lost_answer_is_told_from_the_clients_side() -> None:
+    steps: list[Step] = [("c", "U", 0, None, MESSAGE, "pass"), ("s", "U", 0, None, ANSWER, "drop")]
+    v = udp_view(steps, [timed_out("client")])
+    (effect,) = v.effects
+    text = Catalog("en")(effect.text)
+    assert "seen leaving the server, never seen at the client's end" in text
+    assert "The client's recvfrom() waited" in text
+
+
+def test_a_duplicated_datagram_is_not_a_byte_stream_story() -> None:
+    v = udp_view([("c", "U", 0, None, MESSAGE, "dup")], [])
+    (effect,) = v.effects
+    assert effect.text.key == "wire.effect.duplicate_udp" and effect.packets == (1, 2)
+    assert v.notes == ()  # the notes' byte-stream claim is TCP's
+
+
+def test_every_udp_wire_text_renders_in_both_languages() -> None:
+    views = [udp_view(UDP_LOSS, [timed_out("server")]),
+             udp_view(UDP_LOSS + [("c", "U", 0, None, MESSAGE, "pass")], []),
+             udp_view([("c", "U", 0, None, MESSAGE, "dup")], [])]
+    for lang in ("en", "zh"):
+        cat = Catalog(lang)
+        for v in views:
+            texts = [cat(v.summary)] + [cat(e.text) for e in v.effects]
+            texts += [cat(m) for n in v.notes for m in (n.claim, n.observed, n.reason)]
+            assert all(t and not t.startswith("[") and "{" not in t for t in texts), texts

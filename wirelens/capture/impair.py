@@ -268,10 +268,13 @@ def parse_plan(loss: list[str] | None = None, delay: list[str] | None = None,
     return plan
 
 
-def check_fits(plan: Plan, data_segments: dict[str, int], demo: str) -> None:
+def check_fits(plan: Plan, data_segments: dict[str, int], demo: str,
+               unit: str = "data segment", tcp: bool = True) -> None:
     """Rules that name data segments the demo will never send are errors, said before
     anything is created. ``data_segments``: how many each direction sends ("c2s", "s2c"),
-    -1 where the count is not known in advance (a bulk transfer)."""
+    -1 where the count is not known in advance (a bulk transfer); ``unit``: what the demo's
+    data segments are, in the message ("datagram" for udp); ``tcp``: False when the demo
+    sends no TCP segment, so a rule naming TCP flags (syn, fin ...) could never apply."""
     def available(direction: str) -> int:
         counts = [data_segments.get(d, 0) for d in DIRECTIONS if not direction or d == direction]
         return -1 if -1 in counts else sum(counts)
@@ -281,15 +284,19 @@ def check_fits(plan: Plan, data_segments: dict[str, int], demo: str) -> None:
         if n != -1 and n < s.numbers[0] + 1:
             where = f" {s.direction}" if s.direction else ""
             raise ImpairError(
-                f"--reorder {selector_text(s)}: the {demo} demo sends {n} data segment(s)"
-                f"{where}; reordering needs segments {s.numbers[0]} and {s.numbers[0] + 1}")
+                f"--reorder {selector_text(s)}: the {demo} demo sends {n} {unit}(s)"
+                f"{where}; reordering needs {unit}s {s.numbers[0]} and {s.numbers[0] + 1}")
     for option, rules in (("--loss", plan.loss), ("--duplicate", plan.duplicate)):
         for s in rules:
             n = available(s.direction)
+            if s.kinds and not tcp:
+                raise ImpairError(f"{option} {selector_text(s)}: the {demo} demo sends no "
+                                  f"TCP segment (no syn, synack, fin or rst); allowed: "
+                                  f"1 to {n}, or a percentage")
             if s.numbers and n != -1 and max(s.numbers) > n:
+                flags = ", or syn, synack, fin, rst" if tcp else ""
                 raise ImpairError(f"{option} {selector_text(s)}: the {demo} demo sends {n} "
-                                  f"data segment(s); allowed: 1 to {n}, a percentage, or "
-                                  f"syn, synack, fin, rst")
+                                  f"{unit}(s); allowed: 1 to {n}, a percentage{flags}")
 
 
 # ---------------------------------------------------------------- deciding

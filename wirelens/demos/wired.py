@@ -2,11 +2,13 @@
 TCP_INFO of both sockets at the end, and the two captures merged into one.
 
 ``run_wired`` builds the lab with ``link="wire"`` and the ``impair.Plan``, runs the
-``tcp`` exchange (demos/tcp.py, unchanged) or a bulk ``transfer``, and tears it all
-down, however it ends. Two hooks ride on the call log rather than on the exchange's
-code: before each ``close()`` the socket's TCP_INFO is read (the kernel's own count of
-retransmissions, its RTT and congestion window), and with ``--reorder`` the client's
-one ``send()`` becomes two (with TCP_NODELAY), so there are two segments to swap.
+``tcp`` exchange (demos/tcp.py, unchanged), a bulk ``transfer``, or the ``udp``
+scenario's loss-tolerant exchange (each recvfrom() gives up after a bounded wait, nobody
+resends), and tears it all down, however it ends. Two hooks ride on the call log
+rather than on the exchange's code: before each TCP socket's ``close()`` its TCP_INFO is
+read (the kernel's own count of retransmissions, its RTT and congestion window), and
+with ``--reorder`` the client's one ``send()`` becomes two (with TCP_NODELAY), so there
+are two segments to swap.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from wirelens.capture.lab import IPV4, IPV6, Lab
 from wirelens.capture.live import LiveCapture
 from wirelens.capture.wire import Wire
 from wirelens.demos.calllog import CallLog
+from wirelens.demos.scenarios import udp
+from wirelens.demos.scenarios.base import Demo, DemoOptions
 from wirelens.demos.tcp import TIMEOUT, DemoError, PreparedServer, prepare_server, run_exchange
 from wirelens.explain.closewatch import CloseWatcher
 from wirelens.explain.explainer import explain
@@ -36,6 +40,7 @@ from wirelens.explain.model import Explanation
 from wirelens.explain.records import Frame, SocketCall
 from wirelens.explain.text import Message, msg
 from wirelens.explain.tseq import time_sequence
+from wirelens.explain.watchers import ReplySeen
 from wirelens.explain.wirestory import KernelInfo, Passage, WireLogLine, explain_wire
 
 T = TypeVar("T")
@@ -43,7 +48,10 @@ CLOSE_WAIT_SECONDS = 3.0  # after both sockets closed, for the last ACK at both 
 SPLIT_GAP = 0.01  # s between the two halves of a split send, so they leave as two segments
 SAMPLE_EVERY = 0.001  # s between two TCP_INFO samples of a transfer's sender
 CHUNK = 65536
-SCENARIOS = ("tcp", "transfer")
+SCENARIOS = ("tcp", "transfer", "udp")
+UDP_WAIT = 1.0  # s a recvfrom() of the udp demo waits, beyond the wire's delays, for a datagram
+UDP_SETTLE = 0.3  # s for libpcap to hand over frames it batches (for up to 100 ms) when no
+# answer will come to end the capture
 KIB = 1024
 MAX_SIZE = 64 * KIB * KIB  # the transfer demo's largest --size
 
@@ -59,7 +67,8 @@ class ProbedCallLog(CallLog):
     def call(self, side: str, name: str, fn: Callable[..., T], *args: Any,
              **options: Any) -> T:
         sock = getattr(fn, "__self__", None)
-        if name == "close" and isinstance(sock, socket.socket):
+        if name == "close" and isinstance(sock, socket.socket) \
+                and sock.type == socket.SOCK_STREAM:
             info = tcpinfo.read(sock, side)
             if info is not None:
                 self.kernel.append(info)
@@ -174,6 +183,14 @@ def _check_wire(wire: Wire) -> None:
         raise DemoError(f"the wire failed: {wire.error}")
 
 
+def _udp(demo: Demo, server: socket.socket, port: int, plan: Plan) -> None:
+    """The udp scenario's exchange over the wire: a recvfrom() waits for what the wire's
+    delays need and a bounded second more, then gives up (TimeoutError)."""
+    c2s, s2c = plan.delay_of("c2s") / 1e9, plan.delay_of("s2c") / 1e9
+    udp.exchange(demo, server, port, server_wait=UDP_WAIT + c2s,
+                 client_wait=UDP_WAIT + c2s + s2c)
+
+
 def run_wired(scenario: str, plan: Plan, *, message: str = "Hello, Server!", size: int = 0,
               port: int = 0, ipv6: bool = False, verbose: TextIO | None = None) -> WiredRun:
     """Runs ``scenario`` over the wire; the lab, both TAPs and the loop are gone on return."""
@@ -187,28 +204,41 @@ def run_wired(scenario: str, plan: Plan, *, message: str = "Hello, Server!", siz
     captures: dict[str, LiveCapture] = {}
     warnings: list[Message] = []
     sent = received = 0
+    demo = Demo(udp.SCENARIO, lab, DemoOptions(port, message), log=log)
+    server: PreparedServer | None = None
+    udp_server: socket.socket | None = None
     try:
-        server = prepare_server(log, lab.server_address, port, lab)
-        bpf = lab.capture_filter(server.port)
+        if scenario == "udp":
+            udp_server, port = udp.bound_server(demo)
+            bpf = f"({lab.neighbour_filter()}) or ({udp.udp_port(port)})"
+        else:
+            server = prepare_server(log, lab.server_address, port, lab)
+            port, bpf = server.port, lab.capture_filter(server.port)
         for host in (lab.client, lab.server):
-            captures[host.side] = LiveCapture(host.device, bpf, until=CloseWatcher())
+            # the stop event, judged on each end's frames: every TCP conversation closed,
+            # or (udp) the server's answer seen
+            until = ReplySeen(port) if scenario == "udp" else CloseWatcher()
+            captures[host.side] = LiveCapture(host.device, bpf, until=until)
             with lab.enter(host.side):
                 captures[host.side].start()
         start = time.time_ns()
         _check_wire(wire)
-        if scenario == "tcp":
+        if scenario == "tcp" and server is not None:
             data = message.encode("utf-8")
-            reply = run_exchange(log, server, data, lab)
-            server_got = sum(c.nbytes for c in log.calls
-                             if c.side == "server" and c.call == "recv" and c.nbytes > 0)
-            sent, received = len(data), server_got
-            del reply
-        else:
+            run_exchange(log, server, data, lab)
+            sent, received = len(data), _received(log, "recv")
+        elif udp_server is not None:
+            _udp(demo, udp_server, port, plan)
+            sent, received = len(message.encode("utf-8")), _received(log, "recvfrom")
+        elif server is not None:
             sent, received = size, _transfer(log, server, size, lab, samples)
         wall = time.time_ns() - start
         patience = CLOSE_WAIT_SECONDS + 4 * max(plan.delay_of("c2s"), plan.delay_of("s2c")) / 1e9
+        # A udp exchange whose answer never came has no last packet to wait for: only the
+        # frames libpcap still batches.
+        expected = scenario != "udp" or bool(demo.reply)
         for side, capture in captures.items():
-            if not capture.finished.wait(patience):
+            if not capture.finished.wait(patience if expected else UDP_SETTLE) and expected:
                 warnings.append(msg("warning.capture_incomplete",
                                     reason=f"{side}: {patience:.1f} s"))
     except DemoError:
@@ -216,6 +246,7 @@ def run_wired(scenario: str, plan: Plan, *, message: str = "Hello, Server!", siz
         raise
     finally:
         raw = {side: capture.stop() for side, capture in captures.items()}
+        demo.close_all()
         lab.close()
     _check_wire(wire)
     ends = (End("client", lab.client.device, lab.client.mac),
@@ -224,7 +255,13 @@ def run_wired(scenario: str, plan: Plan, *, message: str = "Hello, Server!", siz
                                     wire.log())
     return WiredRun(scenario, plan, frames, passages, lines, log.ordered(),
                     [kernel_info(k) for k in log.kernel], samples, lab.describe(), bpf,
-                    server.port, sent, received, wall, ends, raw, warnings)
+                    port, sent, received, wall, ends, raw, warnings)
+
+
+def _received(log: CallLog, call: str) -> int:
+    """The bytes the server's ``call`` (recv, recvfrom) returned, in all."""
+    return sum(c.nbytes for c in log.calls if c.side == "server" and c.call == call
+               and c.nbytes > 0)
 
 
 # ---------------------------------------------------------------- the command line
@@ -281,6 +318,8 @@ def plan_from(args: argparse.Namespace) -> Plan:
     if args.scenario == "tcp":
         split = 2 if plan.reorder and len(args.message.encode()) >= 2 else 1
         check_fits(plan, {"c2s": split, "s2c": 1}, "tcp")
+    elif args.scenario == "udp":  # one datagram each way: the message and the answer
+        check_fits(plan, {"c2s": 1, "s2c": 1}, "udp", unit="datagram", tcp=False)
     else:
         check_fits(plan, {"c2s": -1 if size > 1 else 1, "s2c": 1}, "transfer")
     args.size_bytes = size
@@ -307,7 +346,7 @@ def explanation(run: WiredRun) -> Explanation:
         series = time_sequence(run.frames, [(s.ts_ns, s.snd_cwnd) for s in run.samples])
     view = explain_wire(run.frames, run.passages, run.log, rules=run.plan.describe(),
                         delays=delays, kernel=run.kernel, delivered=run.received == run.sent,
-                        series=series, extra=extra)
+                        series=series, extra=extra, calls=run.calls)
     return replace(exp, wire=view, warnings=tuple(run.warnings) + exp.warnings)
 
 

@@ -93,6 +93,7 @@ FAILURE_TEXTS: dict[tuple[str, str], str] = {
     ("connect", "ConnectionRefusedError"): "call.connect_refused",
     ("recv", "ConnectionResetError"): "call.recv_reset",
     ("bind", "OSError"): "call.bind_failed",
+    ("recvfrom", "TimeoutError"): "call.recvfrom_timeout",  # the socket's timeout ran out
 }
 
 
@@ -205,7 +206,8 @@ def link(calls: Sequence[SocketCall], seen: Sequence[Seen]) -> tuple[CallView, .
                 packets=(index,) if packet else (),
                 relation=relation if packet else "",
                 text=msg(_text_key(call, error, packet), call=call.call, packet=index,
-                         result=call.result, nbytes=call.nbytes),
+                         result=call.result, nbytes=call.nbytes,
+                         seconds=f"{(call.end_ns - call.start_ns) / 1e9:.1f}"),
                 note=_note(call, error, packet, calls, seen),
             )
         )

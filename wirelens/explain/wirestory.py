@@ -18,8 +18,9 @@ from wirelens.explain.analysis import RETRANSMISSIONS, Kind, kind_names
 from wirelens.explain.conversation import ConversationTracker, SegmentStory
 from wirelens.explain.dissect import dissect, segment_of
 from wirelens.explain.model import NoteCheck, NoteRef, Verdict
-from wirelens.explain.records import Frame
+from wirelens.explain.records import Frame, SocketCall
 from wirelens.explain.segment import Segment
+from wirelens.explain.socketcalls import error_of
 from wirelens.explain.text import Message, msg
 from wirelens.explain.tseq import TimeSeq
 
@@ -84,7 +85,8 @@ class KernelInfo:
 class Effect:
     """A cause on the wire and what a TCP (or nobody) did about it."""
 
-    kind: str  # "drop-resent", "drop-not-resent", "duplicate", "swap", "delay"
+    kind: str  # "drop-resent", "drop-not-resent", "drop-resent-by-app", "duplicate",
+    # "swap", "delay"
     packets: tuple[int, ...]  # cause first, then its effects
     text: Message
 
@@ -150,6 +152,7 @@ class _Seen:
     seg: Segment | None
     story: SegmentStory | None
     udp: bool
+    payload: bytes = b""  # a UDP datagram's data (to tell whether anyone sent it again)
 
 
 def _ms(ns: int) -> str:
@@ -163,7 +166,8 @@ def _track(frames: Sequence[Frame]) -> list[_Seen]:
         d = dissect(frame)
         seg = segment_of(d)
         story = tracker.feed(seg) if seg is not None else None
-        out.append(_Seen(frame, seg, story, bool(d.protocols) and d.protocols[-1] == "udp"))
+        udp = "udp" in d.protocols and seg is None
+        out.append(_Seen(frame, seg, story, udp, bytes(d.payload) if udp else b""))
     return out
 
 
@@ -181,7 +185,7 @@ def _names(kinds: int) -> str:
 
 
 def _drop_effect(p: Passage, seen: list[_Seen], by_index: dict[int, _Seen],
-                 passages: dict[int, Passage]) -> Effect:
+                 passages: dict[int, Passage], calls: Sequence[SocketCall]) -> Effect:
     s = by_index[p.index]
     who = _side(p.direction)
     base = dict(packet=p.index, frame=p.wire_frame, rule=p.reason, side=who,
@@ -203,8 +207,36 @@ def _drop_effect(p: Passage, seen: list[_Seen], by_index: dict[int, _Seen],
         return Effect("drop-not-resent", (p.index,),
                       msg("wire.effect.drop_not_resent_tcp", **base))
     if s.udp:
-        return Effect("drop-not-resent", (p.index,), msg("wire.effect.drop_udp", **base))
+        return _udp_drop_effect(p, s, seen, calls, base)
     return Effect("drop-not-resent", (p.index,), msg("wire.effect.drop_other", **base))
+
+
+def _gave_up(calls: Sequence[SocketCall], side: str, after_ns: int) -> SocketCall | None:
+    """The ``side``'s recvfrom() that was still waiting when a datagram left for it at
+    ``after_ns`` and that ended in a timeout: the application's only sign of a loss."""
+    return next((c for c in calls if c.side == side and c.call == "recvfrom"
+                 and error_of(c) == "TimeoutError" and c.end_ns >= after_ns), None)
+
+
+def _udp_drop_effect(p: Passage, s: _Seen, seen: list[_Seen], calls: Sequence[SocketCall],
+                     base: dict[str, object]) -> Effect:
+    """A dropped datagram: seen leaving, never arriving; did the receiver's recvfrom() give
+    up, and did anyone (UDP never does; an application may) send the same bytes again?"""
+    receiver = "server" if p.direction == "c2s" else "client"
+    left = p.sent_ns if p.sent_ns is not None else s.frame.ts_ns
+    waited = _gave_up(calls, receiver, left)
+    fate = msg("wire.effect.udp_not_awaited", receiver=msg(f"ui.{receiver}"))
+    if waited is not None:
+        fate = msg("wire.effect.udp_timed_out", receiver=msg(f"ui.{receiver}"),
+                   seconds=f"{(waited.end_ns - waited.start_ns) / 1e9:.1f}")
+    params = dict(base, receiver=msg(f"ui.{receiver}"), fate=fate)
+    again = next((o for o in seen if o.frame.index > p.index and o.udp
+                  and o.payload == s.payload), None)
+    if again is not None:
+        resent = dict(params, again=again.frame.index, ms=_ms(again.frame.ts_ns - left))
+        return Effect("drop-resent-by-app", (p.index, again.frame.index),
+                      msg("wire.effect.drop_udp_resent", **resent))
+    return Effect("drop-not-resent", (p.index,), msg("wire.effect.drop_udp", **params))
 
 
 def _what(s: _Seen) -> str:
@@ -237,6 +269,11 @@ def _answers(seen: list[_Seen], after: int, direction: str) -> list[_Seen]:
 
 def _duplicate_effect(p: Passage, by_index: dict[int, _Seen], seen: list[_Seen]) -> Effect:
     copy = by_index[p.index]
+    if copy.udp:  # nothing numbers datagrams: the receiver cannot tell a copy
+        return Effect("duplicate", (p.original, p.index), msg(
+            "wire.effect.duplicate_udp", packet=p.original, copy=p.index, frame=p.wire_frame,
+            rule=p.reason, side=_side(p.direction),
+            receiver=_side(p.direction, sender=False)))
     acks = [a for a in _answers(seen, p.index, p.direction) if _kinds(a) & Kind.DUPLICATE_ACK]
     ack_text = ", ".join(f"#{a.frame.index} ({_names(_kinds(a))})" for a in acks) or "-"
     return Effect("duplicate", (p.original, p.index, *(a.frame.index for a in acks)),
@@ -373,12 +410,21 @@ def _notes(seen: list[_Seen], effects: Sequence[Effect], delivered: bool | None)
                              msg("wire.note.retransmission.observed", count=len(resent),
                                  packets=", ".join(f"#{e.packets[1]}" for e in resent)),
                              verdict, msg(f"wire.note.retransmission.{reason}")))
-    lost_udp = [e for e in effects if e.text.key == "wire.effect.drop_udp"]
+    lost_udp = [e for e in effects if e.text.key.startswith("wire.effect.drop_udp")]
     if lost_udp:
+        by_app = [e for e in lost_udp if e.kind == "drop-resent-by-app"]
+        gave_up = sum(1 for e in lost_udp
+                      if e.text.params["fate"].key == "wire.effect.udp_timed_out")
+        packets = ", ".join(f"#{e.packets[0]}" for e in lost_udp)
+        key = "observed_resent" if by_app else "observed"
         out.append(NoteCheck("wire_udp_loss", REF_UDP, msg("wire.note.udp.claim"),
-                             msg("wire.note.udp.observed", count=len(lost_udp)),
-                             Verdict.AGREES, msg("wire.note.udp.reason")))
-    swaps = [e for e in effects if e.kind in ("swap", "duplicate")]
+                             msg(f"wire.note.udp.{key}", count=len(lost_udp), packets=packets,
+                                 gave_up=gave_up, resent=len(by_app)),
+                             Verdict.NUANCE if by_app else Verdict.AGREES,
+                             msg("wire.note.udp.reason_resent" if by_app
+                                 else "wire.note.udp.reason")))
+    swaps = [e for e in effects if e.kind in ("swap", "duplicate")  # TCP's byte stream only
+             and e.text.key != "wire.effect.duplicate_udp"]
     if swaps:
         out.append(NoteCheck("wire_byte_stream", REF_TCP, msg("wire.note.stream.claim"),
                              msg("wire.note.stream.observed", count=len(swaps)),
@@ -398,9 +444,11 @@ def explain_wire(
     delivered: bool | None = None,
     series: TimeSeq | None = None,
     extra: Sequence[Message] = (),
+    calls: Sequence[SocketCall] = (),
 ) -> WireView:
     """``delays``: the wire's one-way delay (c2s, s2c) in ns; ``delivered``: whether the
-    application got every byte that was sent (None when the demo could not tell)."""
+    application got every byte that was sent (None when the demo could not tell);
+    ``calls``: the demo's socket calls (a recvfrom() that gave up on a lost datagram)."""
     seen = _track(frames)
     by_index = {s.frame.index: s for s in seen}
     by_passage = {p.index: p for p in passages}
@@ -409,7 +457,7 @@ def explain_wire(
         if p.index not in by_index:
             continue
         if p.action == "dropped":
-            effects.append(_drop_effect(p, seen, by_index, by_passage))
+            effects.append(_drop_effect(p, seen, by_index, by_passage, calls))
         elif p.copy == 2 and p.original:
             effects.append(_duplicate_effect(p, by_index, seen))
         elif p.action == "swapped" and p.original:
@@ -426,7 +474,10 @@ def explain_wire(
     return WireView(
         rules=tuple(rules), passages=tuple(passages), log=tuple(log), effects=tuple(effects),
         anomalies=tuple(_anomalies(seen, effects)),
-        kernel=tuple(_kernel_checks(seen, by_passage, kernel)),
+        # TCP_INFO is TCP's: a capture without a TCP segment (udp) has nothing to hold
+        # against it
+        kernel=tuple(_kernel_checks(seen, by_passage, kernel)
+                     if kernel or any(x.seg is not None for x in seen) else ()),
         rtt=_rtt(seen, by_passage, delays), notes=tuple(_notes(seen, effects, delivered)),
         summary=summary, series=series, extra=tuple(extra),
     )
