@@ -13,7 +13,16 @@ is born there and never exists in the machine's own namespace (``ip link set NAM
 would move it there afterwards; creating it in place leaves no moment where a crash could
 strand it outside the lab). A TAP that nobody set persistent vanishes when its last
 descriptor closes: when we exit, however we exit, the kernel closes ours and both
-devices go. The loop is a daemon thread of the demo's own process: it dies with it.
+devices go.
+
+Who runs the loop. Deciding what to do with a frame means reading its headers (is it TCP,
+does it carry data, which sequence number), and no process running as root reads bytes off
+a wire (issue 9). So, run as root, the wire forks the loop into a child that keeps only the
+two TAP descriptors and two pipes, drops root for good (``privsep.drop_privileges``) and asks
+the kernel to kill it if the demo dies (PR_SET_PDEATHSIG), so a killed run still leaves no
+device behind. The child sends its log up a pipe when told to stop; the privileged side
+keeps those bytes unread and ``log()`` decodes them where the explanation is made, in the
+unprivileged side. Not root, the loop is a thread of the demo's process.
 
 The loop sleeps in ``select`` until a descriptor is readable, the next queued frame is
 due, or ``stop`` writes to a pipe; it never polls. Frames wait in a heap ordered by
@@ -22,10 +31,12 @@ due, or ``stop`` writes to a pipe; it never polls. Frames wait in a heap ordered
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import fcntl
 import hashlib
 import heapq
+import json
 import os
 import select
 import struct
@@ -42,6 +53,7 @@ from wirelens.capture.impair import (
     frame_facts,
 )
 from wirelens.capture.lab import entered
+from wirelens.privsep import drop_privileges, unprivileged_identity
 
 TUNSETIFF = 0x400454CA  # linux/if_tun.h: _IOW('T', 202, int)
 IFF_TAP = 0x0002
@@ -49,6 +61,8 @@ IFF_NO_PI = 0x1000  # frames without the 4-byte packet-information header
 IFNAMSIZ = 16
 MAX_FRAME = 65536  # a TAP without offloads delivers at most MTU + 14; read room for any
 STOP_TIMEOUT = 5.0
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+MAX_REPORT = 64 * 1024 * 1024  # the child's log, read unparsed: bounded all the same
 
 
 class WireError(RuntimeError):
@@ -120,8 +134,11 @@ class Wire:
         self._thread: threading.Thread | None = None
         self._records: list[_Record] = []
         self._lock = threading.Lock()
-        self.error: BaseException | None = None
+        self.error: BaseException | str | None = None
         self.wakeups = 0  # how many times select returned (a spinning loop would show here)
+        self.loop_pid = 0  # the child without root that runs the loop (0: a thread here)
+        self._report = b""  # the child's log, as it sent it: decoded only by log()
+        self._report_r = -1
 
     # -- setting up and tearing down
 
@@ -135,17 +152,23 @@ class Wire:
         if set(self._fds) != {"client", "server"}:
             raise WireError("both ends must be attached before the wire starts")
         self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        if os.geteuid() == 0:
+            self._fork_loop()
+            return
         self._thread = threading.Thread(target=self._run, name="wirelens-wire", daemon=True)
         self._thread.start()
 
-    def stop(self) -> list[LogEntry]:
-        if self._thread is not None:
+    def stop(self) -> None:
+        if self._thread is not None or self.loop_pid:
             try:
                 os.write(self._wake_w, b"x")
             except OSError:
                 pass
+        if self._thread is not None:
             self._thread.join(STOP_TIMEOUT)
             self._thread = None
+        if self.loop_pid:
+            self._collect()
         for fd in (*self._fds.values(), self._wake_r, self._wake_w):
             if fd >= 0:
                 try:
@@ -154,11 +177,83 @@ class Wire:
                     pass
         self._fds.clear()
         self._wake_r = self._wake_w = -1
-        return self.log()
 
     def log(self) -> list[LogEntry]:
+        """What the wire did to each frame. From a child, its report is decoded here, in
+        the process that asks (the unprivileged one that explains), never on the way up."""
+        if self.loop_pid:
+            raise WireError("the wire's log is ready once it has stopped")
+        if self._report:
+            return _decode_log(self._report)
         with self._lock:
             return [r.freeze() for r in self._records]
+
+    # -- the loop in a child without root
+
+    def _fork_loop(self) -> None:
+        uid, gid = unprivileged_identity()
+        report_r, report_w = os.pipe2(os.O_CLOEXEC)
+        parent = os.getpid()
+        libc = ctypes.CDLL(None, use_errno=True)
+        pid = os.fork()
+        if pid == 0:
+            os.close(report_r)
+            self._child(report_w, parent, uid, gid, libc)
+        os.close(report_w)
+        self.loop_pid, self._report_r = pid, report_r
+
+    def _child(self, report: int, parent: int, uid: int, gid: int, libc: ctypes.CDLL) -> None:
+        """The loop's process: nothing but the devices and its pipes, and no root."""
+        status = b"ok"
+        try:
+            keep = sorted({0, 1, 2, report, self._wake_r, *self._fds.values()})
+            low = 0
+            for fd in keep:  # the capture socket, the lab's namespaces ...: not ours to hold
+                if fd > low:  # closerange(n, n) would close everything from n on
+                    os.closerange(low, fd)
+                low = fd + 1
+            os.closerange(low, os.sysconf("SC_OPEN_MAX"))
+            drop_privileges(uid, gid)
+            libc.prctl(PR_SET_PDEATHSIG, 9)  # after setuid, which clears it; 9: SIGKILL
+            if os.getppid() != parent:  # the demo died before the line above
+                os._exit(1)
+            self._loop()
+        except BaseException as exc:
+            status = b"error " + f"{type(exc).__name__}: {exc}".encode("utf-8", "replace")
+        try:
+            with os.fdopen(report, "wb") as out:
+                out.write(status.replace(b"\n", b" ") + b" %d\n" % self.wakeups)
+                out.write(_encode_log(self.log()))
+        finally:
+            os._exit(0)
+
+    def _collect(self) -> None:
+        """Reads the child's report (bounded, unparsed but for its first word) and reaps it."""
+        parts: list[bytes] = []
+        size = 0
+        with os.fdopen(self._report_r, "rb") as report:
+            while size < MAX_REPORT and (chunk := report.read(65536)):
+                parts.append(chunk)
+                size += len(chunk)
+        self._report_r = -1
+        try:
+            if size >= MAX_REPORT:
+                os.kill(self.loop_pid, 9)
+            os.waitpid(self.loop_pid, 0)
+        except ChildProcessError:
+            pass
+        self.loop_pid = 0
+        first, _, self._report = b"".join(parts).partition(b"\n")
+        word, _, rest = first.partition(b" ")
+        if word == b"error":
+            text, _, _ = rest.rpartition(b" ")
+            self.error = text.decode("utf-8", "replace")[:300]
+        elif word != b"ok":
+            self.error = "the wire's process ended without its report"
+        else:
+            self.wakeups = int(rest) if rest.isdigit() else 0
+        if not self._report:
+            self._report = b"[]"
 
     def __enter__(self) -> Wire:
         return self
@@ -252,6 +347,24 @@ def _write(fd: int, frame: bytes) -> None:
     except OSError as exc:
         if exc.errno not in (errno.EIO, errno.EINVAL):
             raise
+
+
+def _encode_log(entries: list[LogEntry]) -> bytes:
+    rows = [[e.number, e.direction, e.summary, e.digest, e.read_ns, e.action.value, e.reason,
+             e.delay_ns, list(e.written_ns), e.after, e.seq, e.payload_len] for e in entries]
+    return json.dumps(rows).encode()
+
+
+def _decode_log(data: bytes) -> list[LogEntry]:
+    """The child's log; a damaged one decodes to nothing rather than to a crash."""
+    try:
+        return [LogEntry(int(n), str(d), str(summary), str(dg), int(read), Action(action),
+                         str(reason), int(delay), tuple(int(w) for w in written), int(after),
+                         int(seq), int(plen))
+                for n, d, summary, dg, read, action, reason, delay, written, after, seq, plen
+                in json.loads(data)]
+    except (ValueError, TypeError):
+        return []
 
 
 def to_action(entry: LogEntry) -> Action:
