@@ -18,7 +18,7 @@ from wirelens.explain.wirestory import explain_wire
 from wirelens.render.json import to_dict
 from wirelens.render.ladder import dropped_arrow, text_lines
 from wirelens.render.terminal import render
-from wirelens.render.wire import plot_lines, plot_svg
+from wirelens.render.wire import cwnd_lines, plot_lines, plot_svg, window_lines
 
 
 def explanation() -> Explanation:
@@ -54,6 +54,23 @@ def test_plot_lines_draw_new_data_retransmissions_and_acks():
     assert text.count("•") == 1 and text.count("R") == 1 and text.count("a") == 1
     assert lines[0].startswith("200 │") and lines[-1].strip().endswith("1.000 s")
     assert all(len(line) <= 30 for line in lines)
+
+
+def test_the_receive_window_is_drawn_on_the_graphs_time_axis():
+    series = TimeSeq("client", (SeqPoint(0.0, 100, "new", 1), SeqPoint(0.5, 100, "ack", 2),
+                                SeqPoint(0.5, 64100, "window", 2),
+                                SeqPoint(1.0, 200, "ack", 3), SeqPoint(1.0, 128200, "window", 3)),
+                     ((0.0, 10), (1.0, 20)), 1.0, 200)
+    assert series.receive_window == ((0.5, 64000), (1.0, 128000))
+    graph = plot_lines(series, width=40, height=5)
+    window = window_lines(series, width=40, height=4)
+    cwnd = cwnd_lines(series, width=40, height=4)
+    assert window[0].startswith("128000 │") and window[0].rstrip().endswith("w")
+    assert "".join(window).count("w") == 2
+    # one label width for all three: the same column is the same moment in each
+    assert {line.index("│") for line in graph[:-2] + window + cwnd} == {len("128000 ")}
+    assert window[0].rindex("w") == graph[0].rindex("a")  # both at t = 1.0 s
+    assert window_lines(TimeSeq("client", (), (), 0.0, 0)) == []
 
 
 def test_plot_svg_is_one_element_with_a_mark_per_segment():

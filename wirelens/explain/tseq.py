@@ -2,8 +2,9 @@
 
 One direction's data segments as (time, relative sequence number at the segment's end),
 each marked new or retransmitted (Wireshark's analysis), the receiver's ACKs and the edge
-of its advertised window (ACK + window, scaled), and the sender's congestion window from
-TCP_INFO samples. Pure: the renderers draw it as characters or as SVG.
+of its advertised window (ACK + window, scaled; ``receive_window`` gives the window itself
+over time), and the sender's congestion window from TCP_INFO samples. Pure: the renderers
+draw it as characters or as SVG.
 """
 
 from __future__ import annotations
@@ -36,6 +37,14 @@ class TimeSeq:
     @property
     def retransmissions(self) -> int:
         return sum(1 for p in self.points if p.kind == "retransmission")
+
+    @property
+    def receive_window(self) -> tuple[tuple[float, int], ...]:
+        """(seconds, bytes) the receiver advertised in each ACK: its window's edge less the
+        ACK number, i.e. how much more it would take (flow control at work)."""
+        acks = {p.packet: p.seq for p in self.points if p.kind == "ack"}
+        return tuple((p.time, p.seq - acks[p.packet]) for p in self.points
+                     if p.kind == "window" and p.packet in acks)
 
 
 def time_sequence(frames: Sequence[Frame], cwnd_samples: Sequence[tuple[int, int]] = (),

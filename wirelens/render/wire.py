@@ -2,8 +2,9 @@
 
 ``render_wire`` prints the rules, cause and effect, Wireshark's flags with their cause,
 the handshake RTT, the kernel's counts against the capture's, the notes' verdicts and the
-wire's log; ``plot_lines`` draws a time-sequence graph with characters, ``plot_svg`` the
-same graph as an inline SVG for the page.
+wire's log; ``plot_lines`` draws a time-sequence graph with characters (with the
+congestion and receive windows below it on the same time axis: ``cwnd_lines``,
+``window_lines``), ``plot_svg`` the same graph as an inline SVG for the page.
 """
 
 from __future__ import annotations
@@ -57,13 +58,20 @@ def seen_text(view: WireView, packet: int, cat: Catalog) -> str:
     return cat.text("wire.ui.only", side=cat.text(f"ui.{p.seen_at[0]}"))
 
 
+def label_width(series: TimeSeq) -> int:
+    """One width for the value labels of the graph and the windows below it, so all three
+    share the same time axis, column for column."""
+    tops = [series.top, *(c for _, c in series.cwnd), *(w for _, w in series.receive_window)]
+    return max(len(str(t)) for t in tops)
+
+
 def plot_lines(series: TimeSeq, width: int = 72, height: int = 16,
                cat: Catalog | None = None) -> list[str]:
     """The time-sequence graph as text: sequence number up, time to the right."""
     points = [p for p in series.points if p.kind in PLOT_MARKS]
     if not points:
         return [cat.text("wire.ui.plot_empty") if cat else "(no data)"]
-    label = max(len(str(series.top)), 1)
+    label = label_width(series)
     cols = max(width - label - 2, 10)
     span = series.duration or 1.0
     top = series.top or 1
@@ -89,24 +97,37 @@ def plot_lines(series: TimeSeq, width: int = 72, height: int = 16,
     return lines
 
 
-def cwnd_lines(series: TimeSeq, width: int = 72, height: int = 6) -> list[str]:
-    if not series.cwnd:
+def _over_time(values: Sequence[tuple[float, int]], series: TimeSeq, width: int, height: int,
+               mark: str) -> list[str]:
+    """A small plot of one quantity on the graph's time axis (the congestion window, the
+    receive window): ``mark`` where it was at each moment, the highest value at the top."""
+    if not values:
         return []
-    label = max(len(str(max(c for _, c in series.cwnd))), 1)
+    label = label_width(series)
     cols = max(width - label - 2, 10)
     span = series.duration or 1.0
-    top = max(c for _, c in series.cwnd) or 1
+    top = max(v for _, v in values) or 1
     grid = [[" "] * cols for _ in range(height)]
-    for t, c in series.cwnd:
+    for t, v in values:
         x = min(int(t / span * (cols - 1)), cols - 1)
-        y = min(int(c / top * (height - 1)), height - 1)
-        grid[height - 1 - y][x] = "c"
+        y = min(int(v / top * (height - 1)), height - 1)
+        grid[height - 1 - y][x] = mark
     out = []
     for row, cells in enumerate(grid):
         value = round(top * (height - 1 - row) / (height - 1))
         tick = str(value) if row in (0, height - 1) else ""
         out.append(f"{tick:>{label}} │" + "".join(cells).rstrip())
     return out
+
+
+def cwnd_lines(series: TimeSeq, width: int = 72, height: int = 6) -> list[str]:
+    """The sender's congestion window (segments, from TCP_INFO samples) over time."""
+    return _over_time(series.cwnd, series, width, height, "c")
+
+
+def window_lines(series: TimeSeq, width: int = 72, height: int = 6) -> list[str]:
+    """The receiver's advertised window (bytes, from its ACKs) over time."""
+    return _over_time(series.receive_window, series, width, height, "w")
 
 
 def plot_svg(series: TimeSeq, width: int = 640, height: int = 320) -> str:
@@ -179,11 +200,14 @@ def render_wire(view: WireView, console: Console, cat: Catalog) -> None:
         console.print(Text(cat.text("wire.ui.plot"), style="bold"))
         for row in plot_lines(view.series, width - 2, 16, cat):
             console.print("  " + row, highlight=False, markup=False, soft_wrap=True)
-        cwnd = cwnd_lines(view.series, width - 2)
-        if cwnd:
-            console.print(cat.text("wire.ui.plot_cwnd"), highlight=False)
-            for row in cwnd:
-                console.print("  " + row, highlight=False, markup=False, soft_wrap=True)
+        receiver = "server" if view.series.sender == "client" else "client"
+        for title, rows in ((cat.text("wire.ui.plot_cwnd"), cwnd_lines(view.series, width - 2)),
+                            (cat.text("wire.ui.plot_rwnd", side=cat.text(f"ui.{receiver}")),
+                             window_lines(view.series, width - 2))):
+            if rows:
+                console.print(title, highlight=False)
+                for row in rows:
+                    console.print("  " + row, highlight=False, markup=False, soft_wrap=True)
     if view.log and len(view.log) <= 400:
         console.print(Text(cat.text("wire.ui.log"), style="bold"))
         first = view.log[0].read_ns
