@@ -140,3 +140,16 @@ def test_verbose_says_what_ran_as_root_and_what_as_the_user(monkeypatch, capfd):
     assert "as root (pid" in err and "no captured byte is parsed there" in err
     judge = re.search(r"as uid 65534 \(nobody\).*judge .*\(pid (\d+)\)", err)
     assert judge is not None and int(judge.group(1)) != os.getpid()
+
+
+@pytest.mark.live
+def test_over_the_wire_the_loop_and_the_merge_run_without_root(monkeypatch, capfd):
+    from wirelens import cli
+
+    monkeypatch.delenv("SUDO_UID", raising=False)
+    read = _record_parsing_uids(monkeypatch)
+    assert cli.demo_main(["tcp", "--loss", "1", "--verbose", "--lang", "en",
+                          "--format", "json"]) == 0
+    assert _uids_seen(read) == {str(NOBODY.pw_uid)}
+    err = capfd.readouterr().err
+    assert re.search(r"as uid 65534 \(nobody\).*the wire's loop", err)

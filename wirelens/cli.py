@@ -231,6 +231,9 @@ def say_who_runs_what(lang: str, interface: str, judge_pid: int) -> None:
     cat = Catalog(lang)
     if os.geteuid() == 0:
         print(cat(msg("privsep.root", pid=os.getpid(), interface=interface)), file=sys.stderr)
+    if judge_pid < 0:  # over the wire: a judge per end, and the wire's own loop
+        print(cat(msg("privsep.user_wire", uid=uid, user=user)), file=sys.stderr)
+        return
     key = "privsep.user" if judge_pid else "privsep.user_no_judge"
     print(cat(msg(key, uid=uid, user=user, judge=judge_pid)), file=sys.stderr)
 
@@ -250,6 +253,7 @@ def _wire_plan(args: argparse.Namespace) -> object | None:
 
 def _run_wired(args: argparse.Namespace, plan: object, wanted: reports.Targets) -> int:
     """A demo over the wire (capture/wire.py): the lab with TAP devices, both ends captured."""
+    from wirelens.capture.handoff import Handoff, HandoffError
     from wirelens.capture.impair import Plan
     from wirelens.capture.lab import LabError
     from wirelens.capture.live import CaptureStartError
@@ -269,7 +273,17 @@ def _run_wired(args: argparse.Namespace, plan: object, wanted: reports.Targets) 
         raise UsageError(f"the demo could not run: {exc}") from exc
     print(Catalog(args.lang)(msg("wire.where.lab", **run.lab)),
           file=sys.stderr if args.format == "json" or wanted.any else sys.stdout, flush=True)
+    if args.verbose:
+        say_who_runs_what(args.lang, "+".join(e.device for e in run.ends), -1)
+    handoff = Handoff(run.raw_frames(), run.calls)  # both ends' captures, as pcapng
+
     def explain_and_show() -> int:  # parses captured bytes: runs without root
+        nonlocal run
+        try:  # read back as explain-pcap reads a file, then merged, without root
+            frames, calls = handoff.receive()
+        except HandoffError as exc:
+            raise UsageError(f"the capture could not be handed over: {exc}") from exc
+        run = wired.merged(run, frames, calls)
         exp = wired.explanation(run)
         if args.save:
             _save(args.save, run.frames, run.calls, args.force)
@@ -280,7 +294,10 @@ def _run_wired(args: argparse.Namespace, plan: object, wanted: reports.Targets) 
                  details=args.scenario != "transfer")
         return 0
 
-    return _unprivileged("explain-demo", explain_and_show)
+    try:
+        return _unprivileged("explain-demo", explain_and_show)
+    finally:
+        handoff.close()
 
 
 def _report_targets(args: argparse.Namespace, inputs: int = 1) -> reports.Targets:

@@ -104,6 +104,32 @@ class WiredRun:
     ends: tuple[End, End]
     raw: dict[str, list[Frame]] = field(default_factory=dict)  # each end's own capture
     warnings: list[Message] = field(default_factory=list)
+    wire: Wire | None = None  # stopped; its log is decoded by ``merged``, without root
+
+    def raw_frames(self) -> list[Frame]:
+        """Both ends' captures, the client's first: what is handed to the unprivileged side."""
+        return [*self.raw.get("client", []), *self.raw.get("server", [])]
+
+
+def merged(run: WiredRun, frames: Sequence[Frame] | None = None,
+           calls: Sequence[SocketCall] | None = None) -> WiredRun:
+    """The run with both ends' captures merged into one and the wire's log read: the work
+    that reads captured bytes, done on the unprivileged side. ``frames`` and ``calls``: what
+    that side read back from the handoff pipe (each end's frames told by their interface)."""
+    raw = run.raw
+    if frames is not None:
+        by_device = {end.device: end.side for end in run.ends}
+        split: dict[str, list[Frame]] = {"client": [], "server": []}
+        for frame in frames:
+            side = by_device.get(frame.interface)
+            if side is not None:
+                split[side].append(replace(frame, index=len(split[side]) + 1))
+        raw = split
+    entries = run.wire.log() if run.wire is not None else []
+    joined, passages, lines = merge(raw.get("client", []), raw.get("server", []), run.ends,
+                                    entries)
+    return replace(run, frames=joined, passages=passages, log=lines, raw=raw,
+                   calls=list(calls) if calls is not None else run.calls)
 
 
 def kernel_info(info: tcpinfo.TcpInfo) -> KernelInfo:
@@ -251,11 +277,11 @@ def run_wired(scenario: str, plan: Plan, *, message: str = "Hello, Server!", siz
     _check_wire(wire)
     ends = (End("client", lab.client.device, lab.client.mac),
             End("server", lab.server.device, lab.server.mac))
-    frames, passages, lines = merge(raw.get("client", []), raw.get("server", []), ends,
-                                    wire.log())
-    return WiredRun(scenario, plan, frames, passages, lines, log.ordered(),
+    # Not merged here: merging reads the frames (source MACs, digests) and the wire's log,
+    # which is for the unprivileged side (``merged``).
+    return WiredRun(scenario, plan, [], [], [], log.ordered(),
                     [kernel_info(k) for k in log.kernel], samples, lab.describe(), bpf,
-                    port, sent, received, wall, ends, raw, warnings)
+                    port, sent, received, wall, ends, raw, warnings, wire)
 
 
 def _received(log: CallLog, call: str) -> int:
