@@ -8,6 +8,7 @@ tests at the end run without root.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import shutil
@@ -188,6 +189,21 @@ def test_udp_loss_of_the_answer_the_client_gives_up(run_cli: RunCli, tmp_path: P
     assert results[("client", "recvfrom")] == "TimeoutError"
     assert results[("server", "recvfrom")] != "TimeoutError"
     assert data["wire"]["notes"][0]["verdict"] == "agrees"
+
+
+@live
+def test_udp_loss_1_explains_itself_in_both_languages_and_in_the_page(
+        run_cli: RunCli, tmp_path: Path) -> None:
+    zh = run_cli("explain-demo", "udp", "--loss", "1", "--lang", "zh", "--width", "200")
+    assert zh.returncode == 0, zh.stderr
+    assert "在客户端一端看到它离开，在服务器一端始终没有看到它" in zh.stdout
+    assert "recvfrom()：等了" in zh.stdout and "✓ 一致" in zh.stdout and "✗" in zh.stdout
+    page = tmp_path / "udp.html"
+    done = run_cli("explain-demo", "udp", "--loss", "1", "--html", str(page), "--lang", "en")
+    assert done.returncode == 0, done.stderr
+    text = html.unescape(page.read_text("utf-8"))
+    assert "seen leaving the client, never seen at the server's end" in text
+    assert "在客户端一端看到它离开" in text  # the page carries both languages
 
 
 def shark_udp(path: Path) -> list[tuple[int, str, str]]:
