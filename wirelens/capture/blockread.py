@@ -33,6 +33,10 @@ from wirelens.explain.records import Frame
 
 BLOCK = 8 << 20  # bytes read at once from a classic pcap file
 FRAMES = 8192  # frames gathered into one block from a pcapng file
+# Frames at most in one block cut from a classic pcap file: 8 MiB of small frames (a SYN
+# flood) would make every column of the walk as long. Fewer would cost speed: each block
+# boundary sends a few more segments one by one (see explain.bulk).
+PCAP_FRAMES = 1 << 15
 _HEADER = np.arange(16, dtype=np.int64)
 _Unpack = Callable[[bytes | memoryview, int], tuple[Any, ...]]
 
@@ -102,9 +106,12 @@ class BlockReader:
                     tally.over_snap += int(np.count_nonzero(caplen > snaplen))
                 if linktype not in _DISSECTED:
                     tally.odd_links[linktype] += m
-                yield Records(data, count + 1, at + 16, caplen,
-                              sec * 1_000_000_000 + frac * ns_per_tick,
-                              np.full(m, linktype, dtype=np.int64), orig_len)
+                ts_ns = sec * 1_000_000_000 + frac * ns_per_tick
+                links = np.full(m, linktype, dtype=np.int64)
+                for lo in range(0, m, PCAP_FRAMES):
+                    hi = lo + PCAP_FRAMES
+                    yield Records(data, count + 1 + lo, at[lo:hi] + 16, caplen[lo:hi],
+                                  ts_ns[lo:hi], links[lo:hi], orig_len[lo:hi])
                 count += m
             rest = len(data) - tail
             if rest >= 16 and caplen_at(data, tail + 8)[0] > MAX_RECORD:

@@ -41,10 +41,12 @@ from wirelens.explain.conversation import ConversationTracker
 from wirelens.explain.conversation_summary import ConversationSummary
 from wirelens.explain.overview import (
     MAX_ANOMALIES,
+    MAX_OPEN,
     QUIET_NS,
     Overview,
     OverviewBuilder,
     anomalies_cut_warning,
+    open_limit_warnings,
 )
 from wirelens.explain.text import Message, msg
 from wirelens.render.overview import conversation_json, write_document, write_json
@@ -225,7 +227,10 @@ def _sharded(path: str, lang: str, progress: Callable[[int], None] | None, share
             tmp.cleanup()
 
     def warnings() -> list[Message]:
-        return [*ov.warnings, *([anomalies_cut_warning(len(cut), cut[0])] if cut else [])]
+        cut_open = open_limit_warnings(sum(r.unfollowed for r in results),
+                                       sum(r.forgot_early for r in results))
+        return [*ov.warnings, *cut_open,
+                *([anomalies_cut_warning(len(cut), cut[0])] if cut else [])]
 
     return ov, kinds, numbered(), warnings
 
@@ -235,9 +240,9 @@ class _Share:
     that ended written out as JSON lines (``(first frame, anomalies cut, line)``) in sorted
     runs, so that memory holds the open ones only."""
 
-    def __init__(self, lang: str, path: str) -> None:
+    def __init__(self, lang: str, path: str, max_open: int = MAX_OPEN) -> None:
         self.tracker = ConversationTracker(keep_packets=False, max_anomalies=MAX_ANOMALIES,
-                                           endpoints=endpoint_address)
+                                           endpoints=endpoint_address, max_open=max_open)
         self.cat = Catalog(lang)
         self.kinds: set[str] = set()
         self.start_ns = 0
@@ -278,7 +283,8 @@ class _Share:
         self._ended(self.tracker.summaries())
         self._flush()
         self._file.close()
-        return _ShareResult(self._path, self._runs, self.kinds)
+        return _ShareResult(self._path, self._runs, self.kinds, self.tracker.unfollowed,
+                            self.tracker.forgot_early)
 
 
 @dataclass(frozen=True)
@@ -286,6 +292,8 @@ class _ShareResult:
     path: str
     runs: list[list[int]]
     kinds: set[str]
+    unfollowed: int
+    forgot_early: int
 
 
 def _spooled(result: _ShareResult) -> Iterator[tuple[int, bool, str]]:
@@ -320,7 +328,6 @@ class _Workers:
     could not read after dropping root)."""
 
     def __init__(self, lang: str, folder: str, shares: int) -> None:
-        self._local = _Share(lang, os.path.join(folder, "share-0"))
         self._procs: list[tuple[BaseProcess, Connection]] = []
         self._queues: list[queue.Queue[object]] = []
         self._threads: list[threading.Thread] = []
@@ -328,6 +335,9 @@ class _Workers:
         # bucket < bounds[0]: here; < bounds[i]: the i-th other process
         self._bounds = [100 if not others else LOCAL_PART] + [
             LOCAL_PART + (100 - LOCAL_PART) * (i + 1) // others for i in range(others)]
+        # Each share holds at most its part of the conversations the overview may hold.
+        parts = [b - a for a, b in zip([0, *self._bounds], self._bounds, strict=False)]
+        self._local = _Share(lang, os.path.join(folder, "share-0"), MAX_OPEN * parts[0] // 100)
         if not others:
             return
         context = multiprocessing.get_context("fork")
@@ -336,7 +346,8 @@ class _Workers:
         for i in range(1, shares):
             mine, theirs = context.Pipe()
             proc = context.Process(target=_serve, daemon=True,
-                                   args=(theirs, lang, os.path.join(folder, f"share-{i}")))
+                                   args=(theirs, lang, os.path.join(folder, f"share-{i}"),
+                                         MAX_OPEN * parts[i] // 100))
             proc.start()
             theirs.close()
             self._procs.append((proc, mine))
@@ -402,13 +413,13 @@ def _send_all(waiting: queue.Queue[object], conn: Connection) -> None:
             return
 
 
-def _serve(conn: Connection, lang: str, path: str) -> None:
+def _serve(conn: Connection, lang: str, path: str, max_open: int) -> None:
     """A share's process: segments in, (when told) its result out. It ends with
     ``os._exit``: nothing it inherited (standard streams a progress bar's thread may have
     held at the fork) is flushed or touched on the way out."""
     code = 0
     try:
-        share = _Share(lang, path)
+        share = _Share(lang, path, max_open)
         while (got := conn.recv()) is not None:
             cols, sweep_ns, start_ns = got
             share.chunk(cols, 0, len(cols), sweep_ns, start_ns)

@@ -73,7 +73,7 @@ def seq_after(a: int, b: int) -> bool:
 class _Side:
     """What we know of one endpoint, from the segments it sent and received."""
 
-    address: Address
+    address: Endpoint  # as the tracker's caller keys it; ``endpoints`` names it at the end
     state: State
     base: int | None = None  # ISN, or the first sequence number seen when the SYN was not
     isn_seen: bool = False
@@ -94,7 +94,7 @@ class _Conversation:
     pair: Pair = ((), ())  # its key in the tracker
     client_first: bool = True  # the client is pair[0]
     first_index: int = 0  # the frame that began it
-    packets: list[int] = field(default_factory=list)
+    packets: list[int] = field(default_factory=list)  # ``_NO_PACKETS`` when not kept
     first_ns: int = 0
     last_ns: int = 0
     saw_syn: bool = False
@@ -102,7 +102,7 @@ class _Conversation:
     saw_handshake_ack: bool = False
     refused: bool = False
     reset_by: str = ""
-    fins: list[str] = field(default_factory=list)  # "client"/"server" in the order they closed
+    fins: tuple[str, ...] = ()  # "client"/"server" in the order they closed
     fin_acked_alone: bool = False  # the first FIN got an ACK of its own (a four-segment close)
     fin_rode_on_ack: bool = False
     simultaneous: bool = False
@@ -110,9 +110,11 @@ class _Conversation:
     history: str = ""
     analysis: Analysis = field(default_factory=Analysis)
     packet_count: int = 0
-    anomalies: list[tuple[str, int]] = field(default_factory=list)  # (kind, frame), capped
-    anomaly_counts: dict[str, int] = field(default_factory=dict)
-    reset_sides: set[str] = field(default_factory=set)
+    # Made when the first anomaly comes: most conversations have none, and a big capture
+    # keeps tens of thousands open at once.
+    anomalies: list[tuple[str, int]] | None = None  # (kind, frame), capped
+    anomaly_counts: dict[str, int] | None = None
+    reset_sides: tuple[str, ...] = ()
 
     def side(self, name: str) -> _Side:
         return self.client if name == "client" else self.server
@@ -154,13 +156,21 @@ class ConversationTracker:
 
     ``feed`` takes a ``Segment`` and tells its story; ``feed_summary`` takes the same
     numbers one by one, keyed by the caller's own endpoint keys (``endpoints`` turns a key
-    into its (host, port) when a conversation begins), and tells nothing: the overview of
-    a big file. Both go through one ``_advance``, so both follow conversations alike.
+    into its (host, port) when a conversation is summed up), and tells nothing: the
+    overview of a big file. Both go through one ``_advance``, so both follow conversations
+    alike.
+
+    ``max_open`` bounds the conversations held at once (a capture of a million SYNs must
+    not take the machine's memory): when a new one would pass it, conversations that ended
+    are forgotten at once rather than after their quiet time (``forgot_early`` counts
+    them; ``pop_finished`` hands them back), and if none has ended the segment is not
+    followed (``unfollowed`` counts such segments).
     """
 
     def __init__(self, *, server_listening: bool = True, keep_packets: bool = True,
                  max_anomalies: int | None = None, first_number: int = 1,
-                 endpoints: Callable[[Any], Address] | None = None) -> None:
+                 endpoints: Callable[[Any], Address] | None = None,
+                 max_open: int | None = None) -> None:
         self._by_key: dict[Pair, _Conversation] = {}
         self._all: dict[int, _Conversation] = {}
         # (time, tie, conversation): each time a segment left its conversation over (closed
@@ -172,35 +182,43 @@ class ConversationTracker:
         self._keep_packets = keep_packets
         self._max_anomalies = max_anomalies
         self._endpoints = endpoints
+        self._max_open = max_open
+        self._early: list[_Conversation] = []  # forgotten by ``_make_room``, not handed back
+        self.forgot_early = 0
+        self.unfollowed = 0
 
     def _conversation(self, pair: Pair, forward: bool, flags: int, seq: int, index: int,
-                      ts_ns: int) -> tuple[_Conversation, bool]:
+                      ts_ns: int) -> tuple[_Conversation | None, bool]:
         """The conversation of a segment sent from pair[0] (``forward``) or pair[1], and
-        whether its client sent it."""
+        whether its client sent it; None when it would begin one beyond ``max_open``."""
         conv = self._by_key.get(pair)
         syn_only = flags & (SYN | ACK) == SYN
         if conv is not None:
             from_client = forward == conv.client_first
             if not syn_only or not _reused(conv, from_client, seq):
                 return conv, from_client
+        if self._max_open is not None and len(self._all) >= self._max_open \
+                and not self._make_room():
+            self.unfollowed += 1
+            return None, False
         source, destination = (pair[0], pair[1]) if forward else (pair[1], pair[0])
-        name = self._endpoints or _address
-        src, dst = name(source), name(destination)
         # A new conversation: the first SYN names the client; otherwise guess by port.
         if syn_only:
             client, guessed = source, False
         elif flags & SYN:  # a SYN-ACK comes from the server
             client, guessed = destination, False
         else:
-            client, guessed = (source if src[1] > dst[1] else destination), True
+            name = self._endpoints or _address
+            higher = name(source)[1] > name(destination)[1]
+            client, guessed = (source if higher else destination), True
         mid_stream = not flags & SYN
         self._count += 1
-        client_addr, server_addr = (src, dst) if client == source else (dst, src)
+        server = destination if client == source else source
         conv = _Conversation(
             number=self._count,
-            client=_Side(client_addr, State.ESTABLISHED if mid_stream else State.CLOSED),
+            client=_Side(client, State.ESTABLISHED if mid_stream else State.CLOSED),
             server=_Side(
-                server_addr,
+                server,
                 State.ESTABLISHED if mid_stream
                 else (State.LISTEN if self._server_listening else State.CLOSED),
             ),
@@ -209,6 +227,7 @@ class ConversationTracker:
             client_first=client == pair[0],
             first_index=index,
             first_ns=ts_ns,
+            packets=[] if self._keep_packets else _NO_PACKETS,
         )
         self._by_key[pair] = conv  # a reused port pair: the old conversation is forgotten
         self._all[conv.number] = conv
@@ -218,8 +237,10 @@ class ConversationTracker:
         source, destination = (seg.src, seg.sport), (seg.dst, seg.dport)
         forward = source <= destination
         pair = (source, destination) if forward else (destination, source)
-        conv, from_client = self._conversation(pair, forward, seg.flags, seg.seq, seg.index,
-                                               seg.ts_ns)
+        found, from_client = self._conversation(pair, forward, seg.flags, seg.seq, seg.index,
+                                                seg.ts_ns)
+        assert found is not None, "feed follows every conversation (no max_open)"
+        conv = found
         snd, rcv = (conv.client, conv.server) if from_client else (conv.server, conv.client)
         before = (conv.client.state, conv.server.state)
         acked, events, sent_ok, received_ok, role, retransmission, kinds = self._advance(
@@ -262,6 +283,8 @@ class ConversationTracker:
         conv = self._by_key.get(pair)
         if conv is None or flags & (SYN | ACK) == SYN:  # maybe a new conversation
             conv, from_client = self._conversation(pair, forward, flags, seq, index, ts_ns)
+            if conv is None:  # beyond max_open: counted, not followed
+                return
         else:
             from_client = forward == conv.client_first
         self._advance(conv, from_client, index, ts_ns, seq, ack, flags, window, payload_len,
@@ -338,7 +361,8 @@ class ConversationTracker:
             if kinds & _ZERO_WINDOW:
                 letters += "W"
         if rst:
-            conv.reset_sides.add(sender)
+            if sender not in conv.reset_sides:
+                conv.reset_sides += (sender,)
         history = conv.history
         for mark in letters if from_client else letters.lower():
             if mark not in history:
@@ -419,23 +443,27 @@ class ConversationTracker:
     def renumber_from(self, first: int) -> None:
         """Number the conversations from ``first`` on anew, in the order of the frames that
         began them (``bulk`` begins them pair by pair)."""
-        fresh = [self._all[n] for n in range(first, self._count + 1) if n in self._all]
-        if len(fresh) < 2:
+        held = [self._all[n] for n in range(first, self._count + 1) if n in self._all]
+        early = [c for c in self._early if c.number >= first]
+        if len(held) + len(early) < 2:
             return
-        for conv in fresh:
+        for conv in held:
             del self._all[conv.number]
-        fresh.sort(key=_first_index)
-        for number, conv in enumerate(fresh, start=first):
+        for number, conv in enumerate(sorted(held + early, key=_first_index), start=first):
             conv.number = number
-            self._all[number] = conv
+        for conv in sorted(held, key=_number):
+            self._all[conv.number] = conv
 
     def _note_anomalies(self, conv: _Conversation, frame: int, kinds: int) -> None:
         cap = self._max_anomalies
+        counts, listed = conv.anomaly_counts, conv.anomalies
+        if counts is None or listed is None:
+            counts, listed = conv.anomaly_counts, conv.anomalies = {}, []
         for kind, name in _KIND_NAMES:
             if kinds & kind:
-                conv.anomaly_counts[name] = conv.anomaly_counts.get(name, 0) + 1
-                if cap is None or len(conv.anomalies) < cap:
-                    conv.anomalies.append((name, frame))
+                counts[name] = counts.get(name, 0) + 1
+                if cap is None or len(listed) < cap:
+                    listed.append((name, frame))
 
     @staticmethod
     def _role(conv: _Conversation, flags: int, payload_len: int, sender: str, acked: str
@@ -458,7 +486,7 @@ class ConversationTracker:
             conv.saw_handshake_ack = True
             return "handshake-3" if payload_len == 0 else "data"
         if flags & FIN and sender not in conv.fins:
-            conv.fins.append(sender)
+            conv.fins += (sender,)
             if len(conv.fins) == 1:
                 return "data+close-1" if payload_len else "close-1"
             if acked != "fin" and not conv.fin_acked_alone:
@@ -483,7 +511,10 @@ class ConversationTracker:
 
     def summaries(self) -> list[ConversationSummary]:
         """The conversations not yet handed back by ``pop_finished``, by number."""
-        return [summarize(c) for c in self._all.values()]
+        held = list(self._all.values())
+        if self._early:
+            held = sorted(held + self._early, key=_number)
+        return [summarize(c, self._endpoints) for c in held]
 
     @property
     def open_count(self) -> int:
@@ -493,21 +524,34 @@ class ConversationTracker:
         """Summaries of conversations that ended (closed or reset) and have been quiet for
         ``quiet_ns`` before ``now_ns``; the tracker forgets them. A later segment of the
         same port pair then starts a new conversation (Wireshark would continue the old)."""
-        done = []
+        done, self._early = self._early, []
         ended = self._ended
         while ended and now_ns - ended[0][0] > quiet_ns:
-            ts_ns, _, conv = heapq.heappop(ended)
-            # Not its last segment (a later one is in the heap if that one ended it too),
-            # or handed back already: nothing to do.
-            if ts_ns == conv.last_ns and self._all.get(conv.number) is conv \
-                    and (conv.reset_by or _finished(conv)):
-                done.append(conv)
-                del self._all[conv.number]
+            self._forget_ended(done)
         done.sort(key=_first_index)
-        for conv in done:
+        return [summarize(c, self._endpoints) for c in done]
+
+    def _forget_ended(self, done: list[_Conversation]) -> None:
+        """Take the earliest entry of ``_ended``; its conversation goes to ``done`` and is
+        forgotten if that entry was its last segment and it is still over and held (else a
+        later entry stands for it, or it was handed back already)."""
+        ts_ns, _, conv = heapq.heappop(self._ended)
+        if ts_ns == conv.last_ns and self._all.get(conv.number) is conv \
+                and (conv.reset_by or _finished(conv)):
+            done.append(conv)
+            del self._all[conv.number]
             if self._by_key.get(conv.pair) is conv:
                 del self._by_key[conv.pair]
-        return [summarize(c) for c in done]
+
+    def _make_room(self) -> bool:
+        """Forget ended conversations, earliest first, until fewer than ``max_open`` are
+        held; whether that worked."""
+        assert self._max_open is not None
+        before = len(self._early)
+        while self._ended and len(self._all) >= self._max_open:
+            self._forget_ended(self._early)
+        self.forgot_early += len(self._early) - before
+        return len(self._all) < self._max_open
 
 
 def _address(endpoint: Endpoint) -> Address:
@@ -517,6 +561,14 @@ def _address(endpoint: Endpoint) -> Address:
 
 def _first_index(conv: _Conversation) -> int:
     return conv.first_index
+
+
+def _number(conv: _Conversation) -> int:
+    return conv.number
+
+
+# Shared by the conversations whose frame numbers are not kept: nothing is ever added.
+_NO_PACKETS: list[int] = []
 
 
 _CLIENT_DONE = (State.CLOSED, State.TIME_WAIT)

@@ -3,8 +3,9 @@ and Zeek's conn_state verdict. The tracker (conversation.py) calls ``summarize``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from wirelens.explain.segment import ACK, FIN, RST, SYN
 from wirelens.explain.tcp_state import State
@@ -53,7 +54,11 @@ VERDICTS = ("REJ", "RSTRH", "RSTR", "RSTOS0", "RSTO", "SF", "SH", "S2", "SHR", "
             "OTH")
 
 
-def summarize(conv: _Conversation) -> ConversationSummary:
+def summarize(conv: _Conversation,
+              endpoints: Callable[[Any], tuple[str, int]] | None = None) -> ConversationSummary:
+    """The conversation summed up; ``endpoints`` names the tracker's endpoint keys (none:
+    they are (host, port) already)."""
+    name = endpoints or _as_address
     if conv.refused:
         handshake = "refused"
     elif conv.saw_syn and conv.saw_syn_ack and conv.saw_handshake_ack:
@@ -76,8 +81,8 @@ def summarize(conv: _Conversation) -> ConversationSummary:
         close = "none"
     return ConversationSummary(
         number=conv.number,
-        client=addr_text(conv.client.address),
-        server=addr_text(conv.server.address),
+        client=addr_text(name(conv.client.address)),
+        server=addr_text(name(conv.server.address)),
         client_guessed=conv.client_guessed,
         handshake=handshake,
         close=close,
@@ -92,11 +97,15 @@ def summarize(conv: _Conversation) -> ConversationSummary:
         history=conv.history,
         verdict=_verdict(conv),
         packet_count=conv.packet_count,
-        anomalies=tuple(conv.anomalies),
-        anomaly_counts=tuple(conv.anomaly_counts.items()),
-        anomalies_cut=sum(conv.anomaly_counts.values()) > len(conv.anomalies),
+        anomalies=tuple(conv.anomalies or ()),
+        anomaly_counts=tuple(conv.anomaly_counts.items()) if conv.anomaly_counts else (),
+        anomalies_cut=sum((conv.anomaly_counts or {}).values()) > len(conv.anomalies or ()),
         first_packet=conv.first_index,
     )
+
+
+def _as_address(endpoint: Any) -> tuple[str, int]:
+    return cast(tuple[str, int], endpoint)
 
 
 def _endpoint(conv: _Conversation, name: str) -> str:

@@ -28,6 +28,9 @@ QUIET_NS = 10 * 10**9  # an ended conversation is forgotten after 10 s of captur
 SWEEP_EVERY = 1 << 14  # segments between two looks for ended conversations
 MAX_ANOMALIES = 100  # anomalies listed per conversation in an overview (all are counted)
 MAX_UDP_FLOWS = 10_000  # UDP flows listed one by one; the rest are only counted
+# TCP conversations held at once (about 2 kB each): a bound on memory, whatever the file
+# says (a million SYNs). Real captures rarely come near it; see ConversationTracker.
+MAX_OPEN = 60_000
 
 # What a frame was, for the counts line: keys of the "overview.count" catalog table.
 COUNT_KINDS = ("tcp", "udp", "arp", "ip-fragment", "other-ip", "other-ethertype",
@@ -77,7 +80,8 @@ class OverviewBuilder:
         """``columnar``: frames come in ``Records`` blocks (``block``), not one by one."""
         self.tracker = ConversationTracker(keep_packets=keep_packets,
                                            max_anomalies=max_anomalies,
-                                           endpoints=endpoint_address if columnar else None)
+                                           endpoints=endpoint_address if columnar else None,
+                                           max_open=MAX_OPEN)
         self.counts: Counter[str] = Counter()
         self.frames = 0
         self.first_ns = 0
@@ -247,6 +251,7 @@ class OverviewBuilder:
         if self._udp_flows > len(self._udp):
             notes.append(msg("overview.warning.udp_cut", listed=len(self._udp),
                              flows=self._udp_flows))
+        notes += open_limit_warnings(self.tracker.unfollowed, self.tracker.forgot_early)
         cut = [c.number for c in convs if c.anomalies_cut]
         if cut:
             notes.append(anomalies_cut_warning(len(cut), cut[0]))
@@ -271,6 +276,19 @@ class OverviewBuilder:
 def anomalies_cut_warning(count: int, first: int) -> Message:
     """``count`` conversations listed fewer anomalies than they had, the first is ``first``."""
     return msg("overview.warning.anomalies_cut", count=count, limit=MAX_ANOMALIES, first=first)
+
+
+def open_limit_warnings(unfollowed: int, forgot_early: int) -> list[Message]:
+    """What ``MAX_OPEN`` cut, if anything: segments not followed, conversations forgotten
+    before their quiet time."""
+    notes = []
+    if forgot_early:
+        notes.append(msg("overview.warning.open_forgotten", limit=MAX_OPEN,
+                         conversations=forgot_early, seconds=QUIET_NS // 10**9))
+    if unfollowed:
+        notes.append(msg("overview.warning.open_unfollowed", limit=MAX_OPEN,
+                         segments=unfollowed))
+    return notes
 
 
 def overview(frames: Iterable[Frame], source: str = "") -> Overview:
