@@ -292,6 +292,7 @@ def tap_up(owner: int) -> bool:
     ["udp", "--reorder"],
     ["udp", "--loss", "3"],
     ["udp", "--loss", "syn"],
+    ["udp", "--delay", "1500ms"],  # ARP would give up before the datagram could leave
 ])
 def test_bad_wire_options_exit_2_in_one_line_creating_nothing(run_cli: RunCli,
                                                               args: list[str]) -> None:

@@ -50,6 +50,9 @@ SAMPLE_EVERY = 0.001  # s between two TCP_INFO samples of a transfer's sender
 CHUNK = 65536
 SCENARIOS = ("tcp", "transfer", "udp")
 UDP_WAIT = 1.0  # s a recvfrom() of the udp demo waits, beyond the wire's delays, for a datagram
+# c2s + s2c at most: ARP asks three times a second apart, then the client's kernel drops the
+# datagram waiting for the answer (it never leaves); on a slower wire the demo shows nothing
+UDP_MAX_ROUND_TRIP_NS = 2_000_000_000
 UDP_SETTLE = 0.3  # s for libpcap to hand over frames it batches (for up to 100 ms) when no
 # answer will come to end the capture
 KIB = 1024
@@ -211,10 +214,12 @@ def _check_wire(wire: Wire) -> None:
 
 def _udp(demo: Demo, server: socket.socket, port: int, plan: Plan) -> None:
     """The udp scenario's exchange over the wire: a recvfrom() waits for what the wire's
-    delays need and a bounded second more, then gives up (TimeoutError)."""
+    delays need and a bounded second more, then gives up (TimeoutError). The client's
+    first datagram waits for ARP (or neighbour discovery): a question and its answer cross
+    the wire before it, so it reaches the server after 2 x c2s + s2c."""
     c2s, s2c = plan.delay_of("c2s") / 1e9, plan.delay_of("s2c") / 1e9
-    udp.exchange(demo, server, port, server_wait=UDP_WAIT + c2s,
-                 client_wait=UDP_WAIT + c2s + s2c)
+    udp.exchange(demo, server, port, server_wait=UDP_WAIT + 2 * c2s + s2c,
+                 client_wait=UDP_WAIT + 2 * (c2s + s2c))
 
 
 def run_wired(scenario: str, plan: Plan, *, message: str = "Hello, Server!", size: int = 0,
@@ -346,6 +351,11 @@ def plan_from(args: argparse.Namespace) -> Plan:
         check_fits(plan, {"c2s": split, "s2c": 1}, "tcp")
     elif args.scenario == "udp":  # one datagram each way: the message and the answer
         check_fits(plan, {"c2s": 1, "s2c": 1}, "udp", unit="datagram", tcp=False)
+        if plan.delay_of("c2s") + plan.delay_of("s2c") > UDP_MAX_ROUND_TRIP_NS:
+            raise ImpairError(f"--delay {' '.join(args.delay)}: allowed with the udp demo: "
+                              f"at most {UDP_MAX_ROUND_TRIP_NS // 10**9}s there and back "
+                              f"(c2s + s2c); on a slower wire the client's ARP gives up "
+                              f"and its kernel drops the datagram before it leaves")
     else:
         check_fits(plan, {"c2s": -1 if size > 1 else 1, "s2c": 1}, "transfer")
     args.size_bytes = size
