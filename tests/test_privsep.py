@@ -76,6 +76,23 @@ def _record_parsing_uids(monkeypatch: pytest.MonkeyPatch) -> int:
     return read
 
 
+def _record_judge_uids(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The real, effective and saved uids of each capture's judge, read from /proc just
+    before it is told to end."""
+    from wirelens.capture import judge
+
+    seen: list[str] = []
+    original = judge.Judge.close
+
+    def close(self: judge.Judge) -> None:
+        with open(f"/proc/{self.pid}/status", encoding="ascii") as status:
+            seen.extend(next(line for line in status if line.startswith("Uid:")).split()[1:])
+        original(self)
+
+    monkeypatch.setattr(judge.Judge, "close", close)
+    return seen
+
+
 def _uids_seen(read: int) -> set[str]:
     import fcntl
 
@@ -107,10 +124,12 @@ def test_explain_demo_under_sudo_parses_as_the_user(monkeypatch, capfd, user_dir
     monkeypatch.setenv("SUDO_UID", "65534")
     monkeypatch.setenv("SUDO_GID", "65534")
     read = _record_parsing_uids(monkeypatch)
+    judges = _record_judge_uids(monkeypatch)
     saved = user_dir / "demo.pcapng"
     page = user_dir / "demo.html"
     assert cli.demo_main(["tcp", "--loopback", "--save", str(saved), "--html", str(page)]) == 0
     assert _uids_seen(read) == {"65534"}
+    assert judges and set(judges) == {"65534"}  # the judge that read every frame live
     for path in (saved, page):
         assert (path.stat().st_uid, path.stat().st_gid) == (65534, 65534)
 
