@@ -5,7 +5,9 @@ its CPU time and the peak resident memory of its biggest process from ``os.wait4
 (ru_maxrss, in KiB on Linux), and the peak of its whole process tree's proportional set
 size (shared pages split between the processes sharing them) from sampling /proc. The
 report gives these, the ratio of the wall times, and the number of TCP conversations each
-tool found. A benchmark, not a test: numbers depend on the machine and its load.
+tool found. A benchmark, not a test: numbers depend on the machine and its load (the
+report gives the load average before each run; other work on the machine slows both
+tools, and the ratio less than either).
 
     python bench/run.py /tmp/bench-1m.pcap
     python bench/run.py --generate 1000000 /tmp/bench-1m.pcap   # write the file first
@@ -81,6 +83,12 @@ def _tree(pid: int) -> list[int]:
     return out
 
 
+def _load() -> float:
+    """The one-minute load average (Linux), to judge how busy the machine was."""
+    with open("/proc/loadavg") as fh:
+        return float(fh.read().split()[0])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("file")
@@ -92,10 +100,12 @@ def main(argv: list[str] | None = None) -> int:
                         args.file], check=True)
     size = os.path.getsize(args.file)
     ours_out, theirs_out = args.file + ".explain.json", args.file + ".tshark.txt"
+    load_before = [_load()]
     ours = run([str(EXPLAIN), "--summary", "--format", "json", args.file], ours_out)
     if shutil.which("tshark") is None:
         print("tshark is not installed", file=sys.stderr)
         return 1
+    load_before.append(_load())
     theirs = run(["tshark", "-q", "-z", "conv,tcp", "-r", args.file], theirs_out)
     with open(ours_out, encoding="utf-8") as fh:
         conversations = len(json.load(fh)["conversations"])
@@ -111,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
                             "peak_rss_mib": theirs[1], "peak_pss_tree_mib": theirs[3],
                             "exit": theirs[2], "conversations": tshark_convs},
         "ratio": round(ours[0] / theirs[0], 3) if theirs[0] else None,
+        "load_average_before": load_before,
     }
     print(json.dumps(report, indent=2))
     if not args.keep_output:

@@ -14,6 +14,7 @@ where the error shows exactly as the frame-by-frame reader shows it.
 
 from __future__ import annotations
 
+import gc
 import heapq
 import multiprocessing
 import os
@@ -23,6 +24,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -55,7 +57,7 @@ PROGRESS_EVERY = 1 << 14  # frames between two looks for ended conversations / p
 CHUNK = 64  # summaries per pickle in the spool: what one run holds in memory while merging
 RUN = 4096  # ended conversations gathered before they go to a share's spool as one run
 SHARE_MIN_BYTES = 32 << 20  # smaller files are not worth a second process
-LOCAL_PART = 40  # of 100: the port pairs the reading process follows itself, with others
+LOCAL_PART = 30  # of 100: the port pairs the reading process follows itself, with others
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # spreads port pairs over the shares
 _MASK64 = (1 << 64) - 1
 
@@ -125,13 +127,28 @@ def _size(path: str) -> int:
         return 0
 
 
+@contextmanager
+def _rare_collections() -> Iterator[None]:
+    """Python's cyclic garbage collector, run rarely: following conversations makes and
+    drops a great many objects that hold no cycles (freed as soon as they are dropped), and
+    tens of thousands stay alive for a while, which each full collection would walk for
+    nothing. The share processes forked meanwhile inherit the setting."""
+    before = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 1000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def fast_overview(path: str, progress: Callable[[int], None] | None = None) -> Overview:
     """The overview of ``path``; raises CaptureError for a file that cannot be opened and
     NothingRead when damage stopped the reading before any frame."""
-    try:
-        return _overview(path, progress, columnar=True)
-    except Fallback:  # damage inside gzip data: only the frame-by-frame read is exact
-        return _overview(path, progress, columnar=False)
+    with _rare_collections():
+        try:
+            return _overview(path, progress, columnar=True)
+        except Fallback:  # damage inside gzip data: only the frame-by-frame read is exact
+            return _overview(path, progress, columnar=False)
 
 
 def _overview(path: str, progress: Callable[[int], None] | None, columnar: bool) -> Overview:
@@ -171,15 +188,16 @@ def fast_json(path: str, lang: str, out: TextIO, progress: Callable[[int], None]
     ``fast_overview``."""
     if shares <= 0:
         shares = 2 if (os.cpu_count() or 1) > 1 and _size(path) >= SHARE_MIN_BYTES else 1
-    try:
-        ov, kinds, lines, more = _sharded(path, lang, progress, shares)
-    except Fallback:
-        write_json(_overview(path, progress, columnar=False), lang, out)
-        return
-    try:
-        write_document(ov, Catalog(lang), out, kinds, lines, more)
-    finally:
-        lines.close()
+    with _rare_collections():
+        try:
+            ov, kinds, lines, more = _sharded(path, lang, progress, shares)
+        except Fallback:
+            write_json(_overview(path, progress, columnar=False), lang, out)
+            return
+        try:
+            write_document(ov, Catalog(lang), out, kinds, lines, more)
+        finally:
+            lines.close()
 
 
 def _sharded(path: str, lang: str, progress: Callable[[int], None] | None, shares: int
