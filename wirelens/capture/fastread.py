@@ -54,7 +54,7 @@ from wirelens.explain.text import Message, msg
 from wirelens.render.overview import conversation_json, write_document, write_json
 
 PROGRESS_EVERY = 1 << 14  # frames between two looks for ended conversations / progress
-CHUNK = 64  # summaries per pickle in the spool: what one run holds in memory while merging
+CHUNK = 16  # summaries per pickle in the spool: what one run holds in memory while merging
 RUN = 4096  # ended conversations gathered before they go to a share's spool as one run
 SHARE_MIN_BYTES = 32 << 20  # smaller files are not worth a second process
 LOCAL_PART = 30  # of 100: the port pairs the reading process follows itself, with others
@@ -298,7 +298,13 @@ class _Share:
         self._pending = []
 
     def close(self) -> _ShareResult:
-        self._ended(self.tracker.summaries())
+        batch: list[ConversationSummary] = []
+        for summary in self.tracker.each_summary():  # a run at a time, not all at once
+            batch.append(summary)
+            if len(batch) >= RUN:
+                self._ended(batch)
+                batch = []
+        self._ended(batch)
         self._flush()
         self._file.close()
         return _ShareResult(self._path, self._runs, self.kinds, self.tracker.unfollowed,

@@ -10,7 +10,7 @@ states before and after it, from the one transition table in ``tcp_state``.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -511,10 +511,15 @@ class ConversationTracker:
 
     def summaries(self) -> list[ConversationSummary]:
         """The conversations not yet handed back by ``pop_finished``, by number."""
+        return list(self.each_summary())
+
+    def each_summary(self) -> Iterator[ConversationSummary]:
+        """``summaries`` one at a time: tens of thousands may be held at the end."""
         held = list(self._all.values())
         if self._early:
             held = sorted(held + self._early, key=_number)
-        return [summarize(c, self._endpoints) for c in held]
+        for conv in held:
+            yield summarize(conv, self._endpoints)
 
     @property
     def open_count(self) -> int:
