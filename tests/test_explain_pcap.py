@@ -31,7 +31,7 @@ def test_conversation_n_is_explained_packet_by_packet(capfd: pytest.CaptureFixtu
     assert len(doc["packets"]) == 16 and doc["packets"][0]["layers"]
     (conv,) = doc["conversations"]
     assert conv["number"] == 1 and conv["verdict"] == "SF"
-    assert {"kind": "fast-retransmission", "packet": 12} in conv["anomalies"]
+    assert {"kind": "fast-retransmission", "packet": 12, "artefact": False} in conv["anomalies"]
 
 
 def test_a_missing_conversation_is_one_line(capfd: pytest.CaptureFixture[str],

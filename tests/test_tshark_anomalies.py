@@ -273,3 +273,53 @@ def test_ipv4_fragments_are_named_not_reassembled(tmp_path: Path) -> None:
     ov, _ = ours(path)
     assert dict(ov.counts)["ip-fragment"] == 1
     assert ov.conversations[0].packet_count == 4
+
+
+# ---------------------------------------------------------------- capture artefacts
+
+
+def _doubled(frames: list[Frame]) -> list[Frame]:
+    """Every frame twice, 5 µs apart: what a loopback sniffer that sees both the outgoing
+    and the incoming copy captures."""
+    out: list[Frame] = []
+    for frame in frames:
+        for copy in range(2):
+            out.append(Frame(len(out) + 1, frame.ts_ns + copy * 5_000, frame.data,
+                             frame.linktype))
+    return out
+
+
+def test_loopback_copies_are_flagged_as_tshark_does_and_marked_artefacts(tmp_path: Path
+                                                                          ) -> None:
+    from tests.explain import builders as b
+
+    path = tmp_path / "doubled.pcap"
+    write_pcap(path, _doubled(b.frames(b.HANDSHAKE + b.DATA + b.CLOSE_FOUR)))
+    ov = check(path)  # the same frames flagged, and as the same kinds, as tshark flags them
+    conv = ov.conversations[0]
+    flagged = {frame for _, frame in conv.anomalies}
+    assert flagged and all(frame % 2 == 0 for frame in flagged)  # only second copies
+    assert set(conv.artefacts) == flagged  # and every one of them is a capture artefact
+
+
+def test_a_real_retransmission_is_not_an_artefact(tmp_path: Path) -> None:
+    from tests.explain import builders as b
+
+    frames = b.frames(b.HANDSHAKE + b.DATA[:1])
+    data = frames[-1]
+    # The same bytes sent again 200 ms later with a new IPv4 ID, as a resend is.
+    again = bytearray(data.data)
+    again[14 + 4: 14 + 6] = (0xBEEF).to_bytes(2, "big")
+    again[14 + 10: 14 + 12] = b"\0\0"  # the IPv4 checksum, made again below
+    from scapy.layers.l2 import Ether as _Ether
+
+    fixed = bytes(_Ether(bytes(again)).__class__(bytes(again)))
+    packet = _Ether(fixed)
+    del packet["IP"].chksum
+    resend = Frame(len(frames) + 1, data.ts_ns + 200 * MS, bytes(packet), data.linktype)
+    path = tmp_path / "resent.pcap"
+    write_pcap(path, [*frames, resend])
+    ov = check(path)
+    conv = ov.conversations[0]
+    assert ("retransmission", resend.index) in conv.anomalies
+    assert conv.artefacts == ()

@@ -26,7 +26,8 @@ def one_by_one(tracker: ConversationTracker, cols: TcpColumns, lo: int, hi: int)
         tracker.feed_summary(pairs[ids[i]], bool(forward[i]), int(cols.index[row]),
                              int(cols.ts_ns[row]), int(cols.seq[row]), int(cols.ack[row]),
                              int(cols.flags[row]), int(cols.window[row]),
-                             int(cols.payload_len[row]), int(cols.wscale[row]))
+                             int(cols.payload_len[row]), int(cols.wscale[row]),
+                             int(cols.ident[row]))
 
 
 def tracker() -> ConversationTracker:

@@ -47,7 +47,7 @@ def check(frames: list[Frame]) -> None:
         segments[int(tcp.row[i])] = Segment(
             int(tcp.index[i]), int(tcp.ts_ns[i]), shost, sport, dhost, dport, int(tcp.seq[i]),
             int(tcp.ack[i]), int(tcp.flags[i]), int(tcp.window[i]), int(tcp.payload_len[i]),
-            int(tcp.wscale[i]))
+            int(tcp.wscale[i]), int(tcp.ident[i]))
     assert len(segments) + len(others) == len(frames)
     for row, frame in enumerate(frames):
         assert segments.get(row, others.get(row)) == walk(frame), row

@@ -207,7 +207,8 @@ def _sequence(
         kinds |= _UNSEEN
         rev.maxseqtobeacked = rev.nextseq
     if (seglen > 0 or flags & _SF) and not kinds & _KA:
-        kinds |= _retransmission(fwd, rev, seq, seglen, ts_ns, first_rtt_ns)
+        kinds |= _retransmission(fwd, rev, seq, seglen, ts_ns, first_rtt_ns,
+                                 1 if flags & _SF else 0)
     end = (seq + seglen + (1 if flags & _SF else 0)) & MOD_MASK
     probe = kinds & _ZWP
     if (not nextseq or (nextseq - end) & MOD_MASK >= HALF) and not probe:
@@ -223,8 +224,10 @@ def _sequence(
 
 
 def _retransmission(fwd: Flow, rev: Flow, seq: int, seglen: int, ts_ns: int,
-                    first_rtt_ns: int) -> int:
-    """Which of retransmission, fast or spurious retransmission or out-of-order, if any."""
+                    first_rtt_ns: int, syn_fin: int = 0) -> int:
+    """Which of retransmission, fast or spurious retransmission or out-of-order, if any.
+    ``syn_fin``: 1 when the segment carries SYN or FIN, which use a sequence number (a
+    second copy of a SYN ends where the first did: a retransmission, not out of order)."""
     nextseq = fwd.nextseq
     not_advanced = bool(nextseq) and (seq - nextseq) & MOD_MASK >= HALF  # LT_SEQ
     if seglen > 1 and (nextseq - 1) & MOD_MASK == seq:
@@ -234,7 +237,7 @@ def _retransmission(fwd: Flow, rev: Flow, seq: int, seglen: int, ts_ns: int,
         return _FAST
     threshold = first_rtt_ns or OUT_OF_ORDER_NS
     if (not_advanced and 0 <= ts_ns - fwd.nextseq_ns < threshold
-            and nextseq != (seq + seglen) & MOD_MASK):
+            and nextseq != (seq + seglen + syn_fin) & MOD_MASK):
         return _OOO
     if seglen > 0 and rev.lastack and 0 <= (rev.lastack - seq - seglen) & MOD_MASK < HALF:
         return _SPUR

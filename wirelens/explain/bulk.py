@@ -99,10 +99,18 @@ def feed_columns(tracker: ConversationTracker, cols: TcpColumns, lo: int, hi: in
         s_pairs, forward[order[s_pos]].tolist(), cols.index[s_rows].tolist(),
         cols.ts_ns[s_rows].tolist(), cols.seq[s_rows].tolist(), cols.ack[s_rows].tolist(),
         cols.flags[s_rows].tolist(), cols.window[s_rows].tolist(),
-        cols.payload_len[s_rows].tolist(), cols.wscale[s_rows].tolist(), strict=True))
+        cols.payload_len[s_rows].tolist(), cols.wscale[s_rows].tolist(),
+        cols.ident[s_rows].tolist(), strict=True))
     r_start, r_stop, r_stats, r_marks = runs
     r_pairs = [pairs[i] for i in ids[order[r_start]].tolist()]
-    r_args = list(zip(r_pairs, *(column.tolist() for column in r_stats), r_marks, strict=True))
+    # The last segment of each run, as a copy of it captured again would repeat it.
+    r_last = rows[r_stop - 1] if len(r_stop) else r_stop
+    r_lasts = list(zip(forward[order[r_stop - 1]].tolist(), cols.seq[r_last].tolist(),
+                       cols.ack[r_last].tolist(), cols.flags[r_last].tolist(),
+                       cols.window[r_last].tolist(), cols.payload_len[r_last].tolist(),
+                       cols.ident[r_last].tolist(), strict=True))
+    r_args = list(zip(r_pairs, *(column.tolist() for column in r_stats), r_marks, r_lasts,
+                      strict=True))
     r_bounds = list(zip(r_start.tolist(), r_stop.tolist(), strict=True))
     for kind, k in zip(kinds_list, ref_list, strict=True):
         if not kind:
@@ -119,7 +127,8 @@ def _feed_rows(feed: Callable[..., None], cols: TcpColumns, rows: I64, pairs: li
     for row, pair_id, fwd in zip(rows.tolist(), ids.tolist(), forward.tolist(), strict=True):
         feed(pairs[pair_id], fwd, int(cols.index[row]), int(cols.ts_ns[row]),
              int(cols.seq[row]), int(cols.ack[row]), int(cols.flags[row]),
-             int(cols.window[row]), int(cols.payload_len[row]), int(cols.wscale[row]))
+             int(cols.window[row]), int(cols.payload_len[row]), int(cols.wscale[row]),
+             int(cols.ident[row]))
 
 
 def _plan(cols: TcpColumns, lo: int, ids: I64, forward: npt.NDArray[np.bool_], order: I64

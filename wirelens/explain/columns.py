@@ -92,6 +92,7 @@ class TcpColumns:
     window: I64
     payload_len: I64
     wscale: I64
+    ident: I64  # ``Segment.ident``
     wide: dict[int, tuple[int, int]]
 
     def __len__(self) -> int:
@@ -103,7 +104,7 @@ class TcpColumns:
         return TcpColumns(
             self.row[rows], self.index[rows], self.ts_ns[rows], self.src[rows],
             self.dst[rows], self.seq[rows], self.ack[rows], self.flags[rows],
-            self.window[rows], self.payload_len[rows], self.wscale[rows],
+            self.window[rows], self.payload_len[rows], self.wscale[rows], self.ident[rows],
             {where[r]: key for r, key in self.wide.items() if r in where})
 
 
@@ -212,6 +213,7 @@ def decode(rec: Records) -> Decoded:
         "window": _u16(buf, t + 14),
         "payload_len": tcp_room[rows] - thl[rows],
         "wscale": wscale,
+        "ident": _u16(buf, a + 4) << 16 | _u16(buf, t + 16),
     }
     others: list[tuple[int, Other]] = []
     walked: list[tuple[int, Segment]] = []
@@ -238,7 +240,7 @@ def _merge(cols: dict[str, npt.NDArray[Any]], walked: list[tuple[int, Segment]]
         values = {"row": row, "index": seg.index, "ts_ns": seg.ts_ns,
                   "src": src if src < 1 << 64 else 0, "dst": dst if dst < 1 << 64 else 0,
                   "seq": seg.seq, "ack": seg.ack, "flags": seg.flags, "window": seg.window,
-                  "payload_len": seg.payload_len, "wscale": seg.wscale}
+                  "payload_len": seg.payload_len, "wscale": seg.wscale, "ident": seg.ident}
         for name, value in values.items():
             extra[name].append(value)
     merged = {name: np.concatenate((col, np.array(extra[name], dtype=col.dtype)))

@@ -36,6 +36,14 @@ Pair = tuple[Endpoint, Endpoint]
 
 _SFRA = SYN | FIN | RST | ACK
 _SFR = SYN | FIN | RST
+# A segment that repeats its conversation's previous one exactly (same direction, numbers,
+# flags, window, length, IPv4 ID and TCP checksum) within this time is the same packet
+# captured twice (on loopback a sniffer can see it going out and coming in), not a second
+# packet: a real resend gets a new IPv4 ID and, with timestamps or SACK, a new checksum,
+# and comes after a retransmission timeout (200 ms at least on Linux) or duplicate ACKs.
+ARTEFACT_NS = 1_000_000
+# (sent by the client, seq, ack, flags, window, payload length, ident)
+SegmentKey = tuple[bool, int, int, int, int, int, int]
 
 
 def _move(bits: int, acked: str, crossing: bool, sender: str, receiver: str
@@ -115,6 +123,8 @@ class _Conversation:
     anomalies: list[tuple[str, int]] | None = None  # (kind, frame), capped
     anomaly_counts: dict[str, int] | None = None
     reset_sides: tuple[str, ...] = ()
+    last: SegmentKey | None = None  # the previous segment, to know a copy of it
+    artefacts: list[int] | None = None  # frames with anomalies that are capture artefacts
 
     def side(self, name: str) -> _Side:
         return self.client if name == "client" else self.server
@@ -139,6 +149,7 @@ class SegmentStory:
     fin_seq: int | None  # the receiver's FIN sequence number when ``acked`` is "fin"
     retransmission: bool
     kinds: int = 0  # Wireshark's analysis of the segment: ``analysis.Kind`` bits
+    artefact: bool = False  # the previous segment captured a second time (ARTEFACT_NS)
 
 
 ROLES = (
@@ -245,7 +256,7 @@ class ConversationTracker:
         before = (conv.client.state, conv.server.state)
         acked, events, sent_ok, received_ok, role, retransmission, kinds = self._advance(
             conv, from_client, seg.index, seg.ts_ns, seg.seq, seg.ack, seg.flags, seg.window,
-            seg.payload_len, seg.wscale)
+            seg.payload_len, seg.wscale, seg.ident)
         sender_name, receiver_name = ("client", "server") if from_client else ("server",
                                                                                 "client")
         unexpected = tuple(
@@ -272,11 +283,12 @@ class ConversationTracker:
             fin_seq=rcv.fin_seq if acked == "fin" else None,
             retransmission=retransmission,
             kinds=kinds,
+            artefact=conv.artefacts is not None and conv.artefacts[-1:] == [seg.index],
         )
 
     def feed_summary(self, pair: Pair, forward: bool, index: int, ts_ns: int, seq: int,
                      ack: int, flags: int, window: int, payload_len: int,
-                     wscale: int = -1) -> None:
+                     wscale: int = -1, ident: int = -1) -> None:
         """One segment sent from ``pair[0]`` when ``forward``, else from ``pair[1]``; the
         same work as ``feed`` without the story. ``pair`` holds the caller's endpoint keys,
         the lower first (as ``feed`` orders (host, port) pairs)."""
@@ -288,11 +300,11 @@ class ConversationTracker:
         else:
             from_client = forward == conv.client_first
         self._advance(conv, from_client, index, ts_ns, seq, ack, flags, window, payload_len,
-                      wscale)
+                      wscale, ident)
 
     def _advance(
         self, conv: _Conversation, from_client: bool, index: int, ts_ns: int, seq: int,
-        ack: int, flags: int, window: int, payload_len: int, wscale: int,
+        ack: int, flags: int, window: int, payload_len: int, wscale: int, ident: int = -1,
     ) -> tuple[str, tuple[Event, Event], bool, bool, str, bool, int]:  # fmt: skip
         """Everything one segment changes; (acked, events, sender's and receiver's table
         said yes, role, retransmission, analysis kinds)."""
@@ -350,12 +362,17 @@ class ConversationTracker:
         conv.packet_count += 1
         if self._keep_packets:
             conv.packets.append(index)
+        this: SegmentKey = (from_client, seq, ack, flags, window, payload_len, ident)
+        artefact = ident >= 0 and this == conv.last and ts_ns - conv.last_ns <= ARTEFACT_NS
+        conv.last = this
         conv.last_ns = ts_ns
         kinds = conv.analysis.segment(0 if from_client else 1, seq, ack, payload_len, flags,
                                       window, ts_ns, wscale)
         letters = HISTORY_LETTERS[(flags & _SFRA, payload_len > 0)]
         if kinds:
             self._note_anomalies(conv, index, kinds)
+            if artefact:
+                self._note_artefact(conv, index)
             if kinds & _RETRANSMITTED:
                 letters += "T"
             if kinds & _ZERO_WINDOW:
@@ -380,6 +397,7 @@ class ConversationTracker:
         f_ns: int, f_data_ns: int, f_moved: int,
         b_seq: int, b_count: int, b_bytes: int, b_end: int, b_ack: int, b_window: int,
         b_ns: int, b_data_ns: int, b_moved: int, marks: str,
+        last: tuple[bool, int, int, int, int, int, int] | None = None,
     ) -> bool:  # fmt: skip
         """``count`` plain segments of ``pair``'s conversation at once (see ``bulk``): each
         an ACK without SYN, FIN or RST, in order, that the analysis has nothing to say of.
@@ -428,6 +446,8 @@ class ConversationTracker:
                 flow.dupacks = 0
         conv.packet_count += count
         conv.last_ns = last_ns
+        if last is not None:  # (forward, seq, ack, flags, window, payload length, ident)
+            conv.last = (last[0] == first, *last[1:])
         history = conv.history
         for mark in marks if first else marks.swapcase():
             if mark not in history:
@@ -464,6 +484,12 @@ class ConversationTracker:
                 counts[name] = counts.get(name, 0) + 1
                 if cap is None or len(listed) < cap:
                     listed.append((name, frame))
+
+    def _note_artefact(self, conv: _Conversation, frame: int) -> None:
+        if conv.artefacts is None:
+            conv.artefacts = []
+        if self._max_anomalies is None or len(conv.artefacts) < self._max_anomalies:
+            conv.artefacts.append(frame)
 
     @staticmethod
     def _role(conv: _Conversation, flags: int, payload_len: int, sender: str, acked: str

@@ -46,6 +46,9 @@ class ConversationSummary:
     anomalies: tuple[tuple[str, int], ...] = ()  # (kind, frame number), in capture order
     anomaly_counts: tuple[tuple[str, int], ...] = ()  # (kind, how many), all of them
     anomalies_cut: bool = False  # more anomalies than the tracker keeps were seen
+    # Frames whose anomalies are capture artefacts: the previous segment captured again
+    # (``conversation.ARTEFACT_NS``), flagged as Wireshark flags them all the same.
+    artefacts: tuple[int, ...] = ()
     first_packet: int = 0  # the frame that began it
 
 
@@ -100,6 +103,7 @@ def summarize(conv: _Conversation,
         anomalies=tuple(conv.anomalies or ()),
         anomaly_counts=tuple(conv.anomaly_counts.items()) if conv.anomaly_counts else (),
         anomalies_cut=sum((conv.anomaly_counts or {}).values()) > len(conv.anomalies or ()),
+        artefacts=tuple(conv.artefacts or ()),
         first_packet=conv.first_index,
     )
 

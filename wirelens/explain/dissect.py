@@ -195,4 +195,10 @@ def segment_of(d: Dissection) -> Segment | None:
         index=d.frame.index, ts_ns=d.frame.ts_ns, src=f["src"], sport=f["sport"], dst=f["dst"],
         dport=f["dport"], seq=f["seq"], ack=f["ack"], flags=f["flags"], window=f["window"],
         payload_len=len(d.payload), wscale=f.get("wscale", -1),
+        ident=ident(f.get("ip_id", -1), f["checksum"]),
     )
+
+
+def ident(ip_id: int, tcp_checksum: int) -> int:
+    """``Segment.ident``: the IPv4 identification (-1 for IPv6) and the TCP checksum."""
+    return (ip_id << 16 | tcp_checksum) if ip_id >= 0 else tcp_checksum

@@ -183,7 +183,9 @@ def _packet_view(t: _Tracked, first_ns: int, conv: ConversationSummary | None,
                                        event=event.value))
             elif before != after:
                 transitions.append(transition_text(before, event, after, side))
-        if story.retransmission:
+        if story.artefact:  # the previous segment captured again (on loopback, say)
+            warnings.append(msg("warning.artefact", packet=d.frame.index))
+        elif story.retransmission:
             warnings.append(msg("warning.retransmission", packet=d.frame.index))
     role = story.role if story else t.datagram.role if t.datagram else ""
     # ARP and neighbour discovery: sent by one of the two hosts, though not TCP

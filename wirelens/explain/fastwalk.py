@@ -20,7 +20,7 @@ from wirelens.explain.segment import Segment
 _U16 = struct.Struct("!H").unpack_from
 _U32LE = struct.Struct("<I").unpack_from
 _U32BE = struct.Struct("!I").unpack_from
-_IPV4 = struct.Struct("!BxHxxHxB2x4s4s").unpack_from  # vihl, total, frag, proto, src, dst
+_IPV4 = struct.Struct("!BxHHHxB2x4s4s").unpack_from  # vihl, total, id, frag, proto, src, dst
 _TCP = struct.Struct("!HHIIBBH").unpack_from  # sport, dport, seq, ack, offset, flags, window
 _UDP = struct.Struct("!HH").unpack_from
 
@@ -103,7 +103,7 @@ def walk(frame: Frame) -> Segment | Other:
     if etype == ETHERTYPE_IPV4:
         if end - at < 20:
             return TRUNCATED
-        vihl, total, frag, proto, src_raw, dst_raw = _IPV4(data, at)
+        vihl, total, ip_id, frag, proto, src_raw, dst_raw = _IPV4(data, at)
         hlen = (vihl & 0x0F) * 4
         if hlen < 20 or end - at < hlen:
             return TRUNCATED
@@ -120,6 +120,7 @@ def walk(frame: Frame) -> Segment | Other:
         src = IPv6Address(data[at + 8 : at + 24]).compressed
         dst = IPv6Address(data[at + 24 : at + 40]).compressed
         at += 40
+        ip_id = -1  # IPv6 has no identification
         fragment = False
         while proto in IPV6_EXTENSIONS or proto == IPV6_FRAGMENT:
             if payload_end - at < 8:
@@ -143,8 +144,10 @@ def walk(frame: Frame) -> Segment | Other:
         if hlen < 20 or payload_end - at < hlen:
             return TRUNCATED
         wscale = _wscale(data, at + 20, at + hlen) if flags & 0x02 else -1
+        checksum = _U16(data, at + 16)[0]
         return Segment(frame.index, frame.ts_ns, src, sport, dst, dport, seq, ack, flags, window,
-                       max(payload_end - at - hlen, 0), wscale)
+                       max(payload_end - at - hlen, 0), wscale,
+                       (ip_id << 16 | checksum) if ip_id >= 0 else checksum)
     if proto == 17:
         if payload_end - at < 8:
             return TRUNCATED

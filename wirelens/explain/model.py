@@ -18,7 +18,8 @@ from wirelens.explain.text import Message
 if TYPE_CHECKING:
     from wirelens.explain.wirestory import WireView
 
-SCHEMA_VERSION = "1.1"  # 1.1: conversation verdict/anomaly kinds; the overview document
+SCHEMA_VERSION = "1.2"  # 1.1: conversation verdict/anomaly kinds; the overview document;
+# 1.2: each anomaly says whether it is a capture artefact
 
 
 class Verdict(Enum):

@@ -224,7 +224,8 @@ class OverviewBuilder:
         forward = source <= destination
         self.tracker.feed_summary(
             (source, destination) if forward else (destination, source), forward, seg.index,
-            seg.ts_ns, seg.seq, seg.ack, seg.flags, seg.window, seg.payload_len, seg.wscale)
+            seg.ts_ns, seg.seq, seg.ack, seg.flags, seg.window, seg.payload_len, seg.wscale,
+            seg.ident)
         self._since_sweep += 1
         if self._forget and self._since_sweep >= SWEEP_EVERY:
             self._since_sweep = 0

@@ -25,6 +25,10 @@ class Segment:
     window: int
     payload_len: int
     wscale: int = -1  # window scale option, on SYNs only; -1 when absent
+    # What tells two captures of one packet from two packets that say the same: the IPv4
+    # identification and the TCP checksum (which covers the options: timestamps, SACK);
+    # for IPv6 the checksum alone. -1 when not known.
+    ident: int = -1
 
     @property
     def syn(self) -> bool:

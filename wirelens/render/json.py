@@ -91,10 +91,18 @@ def conversation_dict(c: ConversationView, cat: Catalog) -> dict[str, Any]:
         "bytes": {"client_to_server": s.bytes_c2s, "server_to_client": s.bytes_s2c},
         "duration": round((s.last_ns - s.first_ns) / 1e9, 9),
         "final_states": {"client": s.final_states[0].value, "server": s.final_states[1].value},
-        "anomalies": [{"kind": kind, "packet": packet} for kind, packet in c.anomalies],
+        "anomalies": anomaly_entries(c.anomalies, s.artefacts),
         "anomaly_counts": dict(s.anomaly_counts),
         "notes": [note_dict(n, cat) for n in c.notes],
     }
+
+
+def anomaly_entries(anomalies: tuple[tuple[str, int], ...], artefacts: tuple[int, ...]
+                    ) -> list[dict[str, Any]]:
+    """Each anomaly as JSON: its kind, its packet, and whether it is a capture artefact."""
+    copies = set(artefacts)
+    return [{"kind": kind, "packet": packet, "artefact": packet in copies}
+            for kind, packet in anomalies]
 
 
 def story_fields(s: ConversationSummary) -> dict[str, Any]:

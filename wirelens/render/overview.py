@@ -21,7 +21,7 @@ from wirelens.explain.conversation_summary import ConversationSummary
 from wirelens.explain.model import SCHEMA_VERSION
 from wirelens.explain.overview import FlowSummary, Overview
 from wirelens.explain.text import Message
-from wirelens.render.json import story_fields, verdict_fields
+from wirelens.render.json import anomaly_entries, story_fields, verdict_fields
 
 SHOWN_PACKETS = 8  # packet numbers listed per anomaly kind in the text view
 
@@ -41,10 +41,11 @@ def conversation_entry(s: ConversationSummary, cat: Catalog, start_ns: int) -> d
         "start": _seconds(s.first_ns - start_ns),
         "duration": _seconds(s.last_ns - s.first_ns),
         "final_states": {"client": s.final_states[0].value, "server": s.final_states[1].value},
-        "anomalies": [{"kind": kind, "packet": packet} for kind, packet in s.anomalies],
+        "anomalies": anomaly_entries(s.anomalies, s.artefacts),
         "anomaly_counts": dict(s.anomaly_counts),
         "anomalies_cut": s.anomalies_cut,
     }
+
 
 
 def _udp_entry(u: FlowSummary, start_ns: int) -> dict[str, Any]:
@@ -59,7 +60,9 @@ def conversation_json(s: ConversationSummary, cat: Catalog, start_ns: int) -> st
     conversations). tests/render/test_overview_json.py checks that the two agree."""
     q = _quote
     verdict = _verdict_json(s, cat)
-    anomalies = ", ".join(f'{{"kind": {q(kind)}, "packet": {packet!r}}}'
+    copies = set(s.artefacts)
+    anomalies = ", ".join(f'{{"kind": {q(kind)}, "packet": {packet!r}, '
+                          f'"artefact": {_BOOL[packet in copies]}}}'
                           for kind, packet in s.anomalies)
     counts = ", ".join(f"{q(kind)}: {count!r}" for kind, count in s.anomaly_counts)
     return (
@@ -198,6 +201,11 @@ def conversation_lines(s: ConversationSummary, cat: Catalog) -> list[Text]:
                 "overview.anomaly_line", kind=kind, count=count,
                 packets=_packet_list(listed.get(kind, []), cat)), style="red"))
             lines.append(Text("      " + cat.text(f"anomaly.{kind}"), style="dim"))
+        if s.artefacts:
+            lines.append(Text("    " + cat.text(
+                "overview.artefact_line", packets=_packet_list(list(s.artefacts), cat)),
+                style="yellow"))
+            lines.append(Text("      " + cat.text("anomaly.artefact"), style="dim"))
     return lines
 
 

@@ -86,6 +86,7 @@ def dissect(data: bytes, start: int, end: int, below: Mapping[str, Any]) -> Deco
             "dst_bytes": header[16:20],
             "proto": proto,
             "ip_version": 4,
+            "ip_id": int.from_bytes(header[4:6], "big"),
             "fragment": fragmented,
             "padding": max(end - (start + total), 0) if total >= header_len else 0,
         },

@@ -122,6 +122,7 @@ def dissect(data: bytes, start: int, end: int, below: Mapping[str, Any]) -> Deco
             "ack": int.from_bytes(header[8:12], "big"),
             "flags": flags,
             "window": int.from_bytes(header[14:16], "big"),
+            "checksum": int.from_bytes(header[16:18], "big"),
             "checksum_ok": extra.get("tcp.checksum", {}).get("variant") == "correct",
             **option_values,
         },
