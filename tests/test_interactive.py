@@ -2,11 +2,14 @@
 
 import os
 import pty
+import re
 import select
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 EXPLAIN_PCAP = str(Path(sys.executable).parent / "explain-pcap")
 
@@ -68,3 +71,27 @@ def test_without_a_terminal_step_prints_the_full_listing():
                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0
     assert "Packet 10" in done.stdout
+
+
+@pytest.mark.live
+def test_step_over_the_wire_ends_on_what_the_wire_did():
+    controller, terminal = pty.openpty()
+    env = {**os.environ, "COLUMNS": "100", "LINES": "40", "TERM": "xterm"}
+    demo = str(Path(sys.executable).parent / "explain-demo")
+    proc = subprocess.Popen([demo, "tcp", "--loss", "1", "--step", "--lang", "en"],
+                            stdin=terminal, stdout=terminal, stderr=terminal, env=env,
+                            close_fds=True)
+    os.close(terminal)
+    try:
+        first = read_until(controller, b" / ", 60)
+        pages = int(re.search(rb"1 / (\d+)", first).group(1))  # type: ignore[union-attr]
+        os.write(controller, b"\x1b[F")  # End: the page after the last packet
+        last = read_until(controller, b"The wire's log")
+        assert f"{pages} / {pages}".encode() in last and b"dropped" in last
+        os.write(controller, b"\x1b[D")  # Left: the last packet, with where it was seen
+        assert f"{pages - 1} / {pages}".encode() in read_until(controller, b"both ends")
+        os.write(controller, b"q")
+        assert proc.wait(10) == 0
+    finally:
+        proc.kill()
+        os.close(controller)

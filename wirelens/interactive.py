@@ -66,20 +66,42 @@ def step(exp: Explanation, console: Console, lang: str) -> int:
         render(exp, console, lang)
         return 0
     cat = Catalog(lang)
-    stepper = Stepper(len(exp.packets))
+    # Over the misbehaving wire, one more page after the last packet: what the wire did and
+    # what each side did about it (the wire section of the full listing).
+    stepper = Stepper(len(exp.packets) + (1 if exp.wire is not None else 0))
     fd = sys.stdin.fileno()
     with raw_terminal(fd):
         while True:
-            packet = exp.packets[stepper.index]
             console.clear()
             console.print(Text(f"{stepper.counter}   ␣/→ {cat.text('step.next')}  ← "
                                f"{cat.text('step.back')}  q {cat.text('step.quit')}",
                                style="bold reverse"))
-            for line in _ladder_until(exp, packet.index, min(console.width, 100), cat):
-                console.print(line, highlight=False)
-            console.print(packet_renderable(packet, cat, NoteMemory()))
+            if stepper.index < len(exp.packets):
+                packet = exp.packets[stepper.index]
+                for line in _ladder_until(exp, packet.index, min(console.width, 100), cat):
+                    console.print(line, highlight=False)
+                _wire_lines(exp, packet.index, console, cat)
+                console.print(packet_renderable(packet, cat, NoteMemory()))
+            elif exp.wire is not None:
+                from wirelens.render.wire import render_wire
+
+                render_wire(exp.wire, console, cat)
             if not stepper.press(read_key(fd)):
                 return 0
+
+
+def _wire_lines(exp: Explanation, index: int, console: Console, cat: Catalog) -> None:
+    """Over the wire: where the packet was seen, and what the wire's doing caused in it."""
+    if exp.wire is None:
+        return
+    from wirelens.render.wire import seen_text
+
+    seen = seen_text(exp.wire, index, cat)
+    if seen:
+        console.print(Text(seen, style="cyan"))
+    for effect in exp.wire.effects:
+        if index in effect.packets:
+            console.print(Text(cat(effect.text), style="yellow"))
 
 
 def quiz(exp: Explanation, console: Console, lang: str, seed: int = 0) -> int:
