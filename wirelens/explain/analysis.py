@@ -232,6 +232,10 @@ def _retransmission(fwd: Flow, rev: Flow, seq: int, seglen: int, ts_ns: int,
     not_advanced = bool(nextseq) and (seq - nextseq) & MOD_MASK >= HALF  # LT_SEQ
     if seglen > 1 and (nextseq - 1) & MOD_MASK == seq:
         not_advanced = False  # new data right after a possible zero-window probe
+    # In Wireshark's order (4.0): data the peer has already acknowledged is a spurious
+    # retransmission whatever else holds; then fast retransmission, then out-of-order.
+    if seglen > 0 and rev.lastack and 0 <= (rev.lastack - seq - seglen) & MOD_MASK < HALF:
+        return _SPUR
     if (not_advanced and rev.dupacks >= 2 and rev.lastack == seq
             and 0 <= ts_ns - rev.lastack_ns < FAST_RETRANSMISSION_NS):
         return _FAST
@@ -239,8 +243,6 @@ def _retransmission(fwd: Flow, rev: Flow, seq: int, seglen: int, ts_ns: int,
     if (not_advanced and 0 <= ts_ns - fwd.nextseq_ns < threshold
             and nextseq != (seq + seglen + syn_fin) & MOD_MASK):
         return _OOO
-    if seglen > 0 and rev.lastack and 0 <= (rev.lastack - seq - seglen) & MOD_MASK < HALF:
-        return _SPUR
     if not_advanced:
         return _RTX
     return 0
