@@ -126,181 +126,7 @@ def demo_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _check_loopback(host: str) -> None:
-    import ipaddress
-
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError as exc:
-        raise UsageError(f"--host {host!r} is not an IP address") from exc
-    if not address.is_loopback:
-        raise UsageError(f"--host {host} is not a loopback address (127.0.0.0/8 or ::1)")
-
-
-def run_demo(args: argparse.Namespace) -> int:
-    from wirelens.capture.privileges import NOT_PERMITTED, can_capture
-    from wirelens.demos import scenarios
-    from wirelens.files import OutputError, check_target
-
-    if args.list:
-        return list_scenarios(args.lang)
-    known = (*scenarios.names(), *(s for s in SCENARIOS if s not in scenarios.SCENARIOS))
-    if args.scenario not in known:
-        raise UsageError(f"unknown scenario {args.scenario!r}; choose from: "
-                         + ", ".join(known))
-    if args.scenario == "lab":
-        return run_lab_command(args)
-    if args.cleanup:
-        raise UsageError("--cleanup goes with 'lab': explain-demo lab --cleanup")
-    if args.ipv6 and args.host is not None and ":" not in args.host:
-        raise UsageError(f"--ipv6 with an IPv4 --host {args.host}; use ::1 (or drop --ipv6)")
-    if not 0 <= args.port <= 65535:
-        raise UsageError(f"--port {args.port} is not between 0 and 65535")
-    if args.host is not None:
-        _check_loopback(args.host)
-    if args.save:
-        try:
-            check_target(args.save, force=args.force)
-        except OutputError as exc:
-            raise UsageError(str(exc)) from exc
-    wanted = _report_targets(args)
-    plan = _wire_plan(args)
-    if not can_capture():
-        raise UsageError(f"{NOT_PERMITTED}. Without root: explain-pcap --sample "
-                         f"({sample_path()})")
-    if plan is not None:
-        return _run_wired(args, plan, wanted)
-
-    from wirelens.capture.handoff import Handoff, HandoffError
-    from wirelens.capture.lab import LabError
-    from wirelens.capture.live import CaptureStartError
-    from wirelens.demos.scenarios.base import ScenarioUnavailable
-    from wirelens.demos.tcp import DemoError
-    from wirelens.demos.twohost import run_scenario
-    from wirelens.explain.catalog import Catalog
-
-    try:
-        ran = run_scenario(args.scenario, port=args.port, message=args.message,
-                           loopback=args.loopback, ipv6=args.ipv6, host=args.host,
-                           verbose=sys.stderr if args.verbose else None)
-    except LabError as exc:
-        raise UsageError(f"the {args.scenario} demo needs the two-host lab: {exc}") from exc
-    except ScenarioUnavailable as exc:  # e.g. a simultaneous close needs a delayed wire
-        raise UsageError(str(exc)) from exc
-    except (CaptureStartError, DemoError, OSError) as exc:
-        raise UsageError(f"the demo could not run: {exc}") from exc
-    run = ran.run
-    say_where(Catalog(args.lang)(ran.where), args.format == "json" or wanted.any, args.width)
-    handoff = Handoff(run.frames, run.calls)  # the capture, as pcapng down a pipe
-    if args.verbose:
-        say_who_runs_what(args.lang, run.interface, run.judge_pid)
-
-    def explain_and_show() -> int:  # parses captured bytes: runs without root
-        try:  # read back as explain-pcap reads a file, not taken from the parent's memory
-            run.frames, run.calls = handoff.receive()
-        except HandoffError as exc:
-            raise UsageError(f"the capture could not be handed over: {exc}") from exc
-        exp = run.explain(ran.source, ran.subnets)  # with the kernel's word and the warnings
-        if args.save:
-            _save(args.save, run.frames, run.calls, args.force)
-        if wanted.any:
-            _write_reports(exp, args.lang, wanted)
-        else:
-            emit(exp, args.format, args.lang, args.width, mode_of(args))
-        return 0
-
-    try:
-        return _unprivileged("explain-demo", explain_and_show)
-    finally:
-        handoff.close()
-
-
-def say_who_runs_what(lang: str, interface: str, judge_pid: int) -> None:
-    """``--verbose``: which parts run as root and which as the user (privsep)."""
-    import pwd
-
-    from wirelens.explain.catalog import Catalog
-    from wirelens.explain.text import msg
-    from wirelens.privsep import unprivileged_identity
-
-    uid = unprivileged_identity()[0] if os.geteuid() == 0 else os.getuid()
-    try:
-        user = pwd.getpwuid(uid).pw_name
-    except KeyError:
-        user = "?"
-    cat = Catalog(lang)
-    if os.geteuid() == 0:
-        print(cat(msg("privsep.root", pid=os.getpid(), interface=interface)), file=sys.stderr)
-    if judge_pid < 0:  # over the wire: a judge per end, and the wire's own loop
-        print(cat(msg("privsep.user_wire", uid=uid, user=user)), file=sys.stderr)
-        return
-    key = "privsep.user" if judge_pid else "privsep.user_no_judge"
-    print(cat(msg(key, uid=uid, user=user, judge=judge_pid)), file=sys.stderr)
-
-
-def _wire_plan(args: argparse.Namespace) -> object | None:
-    """The misbehaving wire's checked rules when the command line asks for it, else None."""
-    from wirelens.capture.impair import ImpairError
-    from wirelens.demos import wired
-
-    if not wired.wanted(args):
-        return None
-    try:
-        return wired.plan_from(args)
-    except ImpairError as exc:
-        raise UsageError(str(exc)) from exc
-
-
-def _run_wired(args: argparse.Namespace, plan: object, wanted: reports.Targets) -> int:
-    """A demo over the wire (capture/wire.py): the lab with TAP devices, both ends captured."""
-    from wirelens.capture.handoff import Handoff, HandoffError
-    from wirelens.capture.impair import Plan
-    from wirelens.capture.lab import LabError
-    from wirelens.capture.live import CaptureStartError
-    from wirelens.demos import wired
-    from wirelens.demos.tcp import DemoError
-    from wirelens.explain.catalog import Catalog
-    from wirelens.explain.text import msg
-
-    assert isinstance(plan, Plan)
-    try:
-        run = wired.run_wired(args.scenario, plan, message=args.message, size=args.size_bytes,
-                              port=args.port, ipv6=args.ipv6,
-                              verbose=sys.stderr if args.verbose else None)
-    except LabError as exc:
-        raise UsageError(f"the wire needs the two-host lab: {exc}") from exc
-    except (CaptureStartError, DemoError, OSError) as exc:
-        raise UsageError(f"the demo could not run: {exc}") from exc
-    print(Catalog(args.lang)(msg("wire.where.lab", **run.lab)),
-          file=sys.stderr if args.format == "json" or wanted.any else sys.stdout, flush=True)
-    if args.verbose:
-        say_who_runs_what(args.lang, "+".join(e.device for e in run.ends), -1)
-    handoff = Handoff(run.raw_frames(), run.calls)  # both ends' captures, as pcapng
-
-    def explain_and_show() -> int:  # parses captured bytes: runs without root
-        nonlocal run
-        try:  # read back as explain-pcap reads a file, then merged, without root
-            frames, calls = handoff.receive()
-        except HandoffError as exc:
-            raise UsageError(f"the capture could not be handed over: {exc}") from exc
-        run = wired.merged(run, frames, calls)
-        exp = wired.explanation(run)
-        if args.save:
-            _save(args.save, run.frames, run.calls, args.force)
-        if wanted.any:
-            _write_reports(exp, args.lang, wanted)
-        else:  # a bulk transfer's packets, layer by layer, only in JSON, --html, --step
-            emit(exp, args.format, args.lang, args.width, mode_of(args),
-                 details=args.scenario != "transfer")
-        return 0
-
-    try:
-        return _unprivileged("explain-demo", explain_and_show)
-    finally:
-        handoff.close()
-
-
-def _report_targets(args: argparse.Namespace, inputs: int = 1) -> reports.Targets:
+def report_targets(args: argparse.Namespace, inputs: int = 1) -> reports.Targets:
     """The page, SVG and Markdown files asked for, checked before any work is done."""
     from wirelens.files import OutputError
 
@@ -310,71 +136,13 @@ def _report_targets(args: argparse.Namespace, inputs: int = 1) -> reports.Target
         raise UsageError(str(exc)) from exc
 
 
-def _write_reports(exp: Explanation, lang: str, wanted: reports.Targets) -> None:
+def write_reports(exp: Explanation, lang: str, wanted: reports.Targets) -> None:
     from wirelens.files import OutputError
 
     try:
         reports.write(exp, lang, wanted)
     except (OutputError, OSError) as exc:
         raise UsageError(f"cannot write: {exc}") from exc
-
-
-def list_scenarios(lang: str) -> int:
-    """``explain-demo --list``: the scenario library, one line each, in ``lang``."""
-    from wirelens.demos import scenarios
-    from wirelens.explain.catalog import Catalog
-
-    cat = Catalog(lang)
-    width = max(len(name) for name in scenarios.names())
-    for name, scenario in scenarios.SCENARIOS.items():
-        print(f"{name:<{width}}  {cat.text(scenario.summary)}")
-    return 0
-
-
-def run_lab_command(args: argparse.Namespace) -> int:
-    """``explain-demo lab --cleanup``: remove every lab object whose run has ended."""
-    from wirelens.capture.lab import LabError, leftovers, main_cleanup
-
-    if not args.cleanup:
-        raise UsageError("'lab' needs --cleanup (the lab itself is built by the tcp and arp "
-                         "demos)")
-    try:
-        removed = main_cleanup(verbose=args.verbose)
-    except LabError as exc:
-        raise UsageError(str(exc)) from exc
-    for item in removed:
-        print(f"removed {item}")
-    for item in leftovers():
-        print(f"left alone (its demo is still running): {item}")
-    if not removed:
-        print("nothing of the lab was left behind")
-    return 0
-
-
-def say_where(text: str, aside: bool, width: int) -> None:
-    """The demo's first line: where it ran. On stderr, as one line, when stdout is for a
-    program (JSON) or files are written; else wrapped to the terminal, before the rest."""
-    stream = sys.stderr if aside else sys.stdout
-    if hasattr(stream, "reconfigure"):  # a non-UTF-8 locale shows "?" rather than crash
-        stream.reconfigure(errors="replace")
-    Console(file=stream, width=width or None, highlight=False, soft_wrap=aside).print(
-        text, markup=False)
-
-
-def _save(path: str, frames: Sequence[object], calls: Sequence[object], force: bool) -> None:
-    from wirelens.capture.metadata import calls_comment
-    from wirelens.capture.pcapfile import write_pcapng
-    from wirelens.files import OutputError, write_atomically
-
-    try:
-        write_atomically(
-            path,
-            lambda out: write_pcapng(out, frames, comment=calls_comment(calls)),  # type: ignore[arg-type]
-            force=force,
-        )
-    except (OutputError, OSError) as exc:
-        raise UsageError(f"cannot write {path}: {exc}") from exc
-    print(f"saved {len(frames)} packets to {path}", file=sys.stderr)
 
 
 # Variables that make Python load code from where the user says. sudo's env_reset drops
@@ -398,6 +166,8 @@ def demo_main(argv: Sequence[str] | None = None) -> int:
     from wirelens.demos.wired import join_negative
 
     args = demo_parser().parse_args(join_negative(sys.argv[1:] if argv is None else argv))
+    from wirelens.demojob import run_demo
+
     try:
         return run_demo(args)
     except UsageError as exc:
@@ -468,7 +238,7 @@ def run_pcap(args: argparse.Namespace) -> int:
         raise UsageError(f"--conversation {args.conversation}: conversations count from 1")
     options = pcapjob.Options(bpf=args.filter, lang=args.lang, fmt=args.format,
                               width=args.width)
-    wanted = _report_targets(args, len(files))
+    wanted = report_targets(args, len(files))
     try:
         if wanted.any:  # the page, the SVG, the report: each capture explained packet by packet
             for path in files:
@@ -479,7 +249,7 @@ def run_pcap(args: argparse.Namespace) -> int:
                                      "pick one with --conversation N (see the overview)")
                 else:
                     exp = pcapjob.explain_small(path, options)
-                _write_reports(exp, args.lang, wanted)
+                write_reports(exp, args.lang, wanted)
             return 0
         if args.conversation is not None:
             for path in files:
@@ -538,17 +308,17 @@ def pcap_main(argv: Sequence[str] | None = None) -> int:
 
         open_for_child([*args.files, *([sample_path()] if args.sample else [])])
         try:
-            _report_targets(args, max(len(args.files) + int(args.sample), 1))
+            report_targets(args, max(len(args.files) + int(args.sample), 1))
         except UsageError as exc:
             return _fail("explain-pcap", str(exc))
     overview_only = args.summary and args.conversation is None and not (
         args.html or args.open or args.svg or args.markdown)
-    return _unprivileged("explain-pcap", lambda: run_pcap(args),
+    return unprivileged("explain-pcap", lambda: run_pcap(args),
                          prepare=(lambda: warm_up_overview(args.lang)) if overview_only
                          else warm_up)
 
 
-def _unprivileged(prog: str, work: Callable[[], int],
+def unprivileged(prog: str, work: Callable[[], int],
                   prepare: Callable[[], None] | None = None) -> int:
     """``work`` in a process that has dropped root (when we are root): see privsep."""
     from wirelens.privsep import PrivilegeError, run_unprivileged
