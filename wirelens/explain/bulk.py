@@ -27,7 +27,8 @@ import numpy as np
 import numpy.typing as npt
 
 from wirelens.explain.columns import TcpColumns
-from wirelens.explain.conversation import ConversationTracker, Pair
+from wirelens.explain.conversation import ConversationTracker
+from wirelens.explain.conversation_record import Pair
 from wirelens.explain.segment import ACK, FIN, RST, SYN
 
 I64 = npt.NDArray[np.int64]

@@ -10,11 +10,24 @@ states before and after it, from the one transition table in ``tcp_state``.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Hashable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, cast
 
-from wirelens.explain.analysis import KIND_NAMES, RETRANSMISSIONS, Analysis, Kind
+from wirelens.explain.analysis import KIND_NAMES, RETRANSMISSIONS, Kind
+from wirelens.explain.conversation_record import (
+    CLIENT_DONE,
+    NO_PACKETS,
+    SERVER_DONE,
+    Conversation,
+    Endpoint,
+    Pair,
+    SegmentKey,
+    Side,
+    finished,
+    name_role,
+    reused,
+)
 from wirelens.explain.conversation_summary import (
     HISTORY_LETTERS,
     ConversationSummary,
@@ -29,10 +42,6 @@ _RETRANSMITTED = int(RETRANSMISSIONS | Kind.OUT_OF_ORDER)
 _ZERO_WINDOW = int(Kind.ZERO_WINDOW)
 _KIND_NAMES = tuple((int(kind), name) for kind, name in KIND_NAMES.items())
 Address = tuple[str, int]
-# How a caller keys the two ends of a conversation: ``feed`` uses (host, port) pairs, a
-# columnar reader may use plain ints. A pair is kept in one order (the lower end first).
-Endpoint = Hashable
-Pair = tuple[Endpoint, Endpoint]
 
 _SFRA = SYN | FIN | RST | ACK
 _SFR = SYN | FIN | RST
@@ -42,8 +51,6 @@ _SFR = SYN | FIN | RST
 # packet: a real resend gets a new IPv4 ID and, with timestamps or SACK, a new checksum,
 # and comes after a retransmission timeout (200 ms at least on Linux) or duplicate ACKs.
 ARTEFACT_NS = 1_000_000
-# (sent by the client, seq, ack, flags, window, payload length, ident)
-SegmentKey = tuple[bool, int, int, int, int, int, int]
 
 
 def _move(bits: int, acked: str, crossing: bool, sender: str, receiver: str
@@ -77,59 +84,6 @@ def seq_after(a: int, b: int) -> bool:
     return 0 < (a - b) % MOD < (1 << 31)
 
 
-@dataclass(slots=True)
-class _Side:
-    """What we know of one endpoint, from the segments it sent and received."""
-
-    address: Endpoint  # as the tracker's caller keys it; ``endpoints`` names it at the end
-    state: State
-    base: int | None = None  # ISN, or the first sequence number seen when the SYN was not
-    isn_seen: bool = False
-    next_seq: int | None = None  # one past the highest sequence number sent
-    fin_seq: int | None = None
-    fin_acked: bool = False
-    syn_acked: bool = False
-    bytes_sent: int = 0
-    packets: int = 0
-
-
-@dataclass(slots=True)
-class _Conversation:
-    number: int
-    client: _Side
-    server: _Side
-    client_guessed: bool
-    pair: Pair = ((), ())  # its key in the tracker
-    client_first: bool = True  # the client is pair[0]
-    first_index: int = 0  # the frame that began it
-    packets: list[int] = field(default_factory=list)  # ``_NO_PACKETS`` when not kept
-    first_ns: int = 0
-    last_ns: int = 0
-    saw_syn: bool = False
-    saw_syn_ack: bool = False
-    saw_handshake_ack: bool = False
-    refused: bool = False
-    reset_by: str = ""
-    fins: tuple[str, ...] = ()  # "client"/"server" in the order they closed
-    fin_acked_alone: bool = False  # the first FIN got an ACK of its own (a four-segment close)
-    fin_rode_on_ack: bool = False
-    simultaneous: bool = False
-    half_close: bool = False
-    history: str = ""
-    analysis: Analysis = field(default_factory=Analysis)
-    packet_count: int = 0
-    # Made when the first anomaly comes: most conversations have none, and a big capture
-    # keeps tens of thousands open at once.
-    anomalies: list[tuple[str, int]] | None = None  # (kind, frame), capped
-    anomaly_counts: dict[str, int] | None = None
-    reset_sides: tuple[str, ...] = ()
-    last: SegmentKey | None = None  # the previous segment, to know a copy of it
-    artefacts: list[int] | None = None  # frames with anomalies that are capture artefacts
-
-    def side(self, name: str) -> _Side:
-        return self.client if name == "client" else self.server
-
-
 @dataclass(frozen=True, slots=True)
 class SegmentStory:
     index: int
@@ -151,11 +105,6 @@ class SegmentStory:
     kinds: int = 0  # Wireshark's analysis of the segment: ``analysis.Kind`` bits
     artefact: bool = False  # the previous segment captured a second time (ARTEFACT_NS)
 
-
-ROLES = (
-    "handshake-1", "handshake-2", "handshake-3", "data", "ack", "close-1", "data+close-1",
-    "close-2", "close-2+3", "close-3", "close-4", "close-simultaneous", "close-ack", "reset",
-)
 
 class ConversationTracker:
     """Follows every conversation; memory is per conversation still open.
@@ -182,11 +131,11 @@ class ConversationTracker:
                  max_anomalies: int | None = None, first_number: int = 1,
                  endpoints: Callable[[Any], Address] | None = None,
                  max_open: int | None = None) -> None:
-        self._by_key: dict[Pair, _Conversation] = {}
-        self._all: dict[int, _Conversation] = {}
+        self._by_key: dict[Pair, Conversation] = {}
+        self._all: dict[int, Conversation] = {}
         # (time, tie, conversation): each time a segment left its conversation over (closed
         # or reset), earliest first; ``pop_finished`` looks at nothing else.
-        self._ended: list[tuple[int, int, _Conversation]] = []
+        self._ended: list[tuple[int, int, Conversation]] = []
         self._pushed = 0
         self._count = first_number - 1
         self._server_listening = server_listening
@@ -194,19 +143,19 @@ class ConversationTracker:
         self._max_anomalies = max_anomalies
         self._endpoints = endpoints
         self._max_open = max_open
-        self._early: list[_Conversation] = []  # forgotten by ``_make_room``, not handed back
+        self._early: list[Conversation] = []  # forgotten by ``_make_room``, not handed back
         self.forgot_early = 0
         self.unfollowed = 0
 
     def _conversation(self, pair: Pair, forward: bool, flags: int, seq: int, index: int,
-                      ts_ns: int) -> tuple[_Conversation | None, bool]:
+                      ts_ns: int) -> tuple[Conversation | None, bool]:
         """The conversation of a segment sent from pair[0] (``forward``) or pair[1], and
         whether its client sent it; None when it would begin one beyond ``max_open``."""
         conv = self._by_key.get(pair)
         syn_only = flags & (SYN | ACK) == SYN
         if conv is not None:
             from_client = forward == conv.client_first
-            if not syn_only or not _reused(conv, from_client, seq):
+            if not syn_only or not reused(conv, from_client, seq):
                 return conv, from_client
         if self._max_open is not None and len(self._all) >= self._max_open \
                 and not self._make_room():
@@ -225,10 +174,10 @@ class ConversationTracker:
         mid_stream = not flags & SYN
         self._count += 1
         server = destination if client == source else source
-        conv = _Conversation(
+        conv = Conversation(
             number=self._count,
-            client=_Side(client, State.ESTABLISHED if mid_stream else State.CLOSED),
-            server=_Side(
+            client=Side(client, State.ESTABLISHED if mid_stream else State.CLOSED),
+            server=Side(
                 server,
                 State.ESTABLISHED if mid_stream
                 else (State.LISTEN if self._server_listening else State.CLOSED),
@@ -238,7 +187,7 @@ class ConversationTracker:
             client_first=client == pair[0],
             first_index=index,
             first_ns=ts_ns,
-            packets=[] if self._keep_packets else _NO_PACKETS,
+            packets=[] if self._keep_packets else NO_PACKETS,
         )
         self._by_key[pair] = conv  # a reused port pair: the old conversation is forgotten
         self._all[conv.number] = conv
@@ -303,7 +252,7 @@ class ConversationTracker:
                       wscale, ident)
 
     def _advance(
-        self, conv: _Conversation, from_client: bool, index: int, ts_ns: int, seq: int,
+        self, conv: Conversation, from_client: bool, index: int, ts_ns: int, seq: int,
         ack: int, flags: int, window: int, payload_len: int, wscale: int, ident: int = -1,
     ) -> tuple[str, tuple[Event, Event], bool, bool, str, bool, int]:  # fmt: skip
         """Everything one segment changes; (acked, events, sender's and receiver's table
@@ -337,7 +286,7 @@ class ConversationTracker:
             elif payload_len == 0 and not fin and not syn:
                 acked = "data"
         if flags & _SFR or acked == "syn" or acked == "fin":
-            role = self._role(conv, flags, payload_len, sender, acked)
+            role = name_role(conv, flags, payload_len, sender, acked)
         else:  # what _role says of the rest, in short
             role = "data" if payload_len else "ack"
         crossing = False
@@ -385,8 +334,8 @@ class ConversationTracker:
             if mark not in history:
                 history += mark
         conv.history = history
-        if conv.reset_by or (conv.client.state in _CLIENT_DONE
-                             and conv.server.state in _SERVER_DONE):  # _finished(conv)
+        if conv.reset_by or (conv.client.state in CLIENT_DONE
+                             and conv.server.state in SERVER_DONE):  # finished(conv)
             self._pushed += 1
             heapq.heappush(self._ended, (ts_ns, self._pushed, conv))
         return acked, events, sent_ok, received_ok, role, retransmission, kinds
@@ -474,7 +423,7 @@ class ConversationTracker:
         for conv in sorted(held, key=_number):
             self._all[conv.number] = conv
 
-    def _note_anomalies(self, conv: _Conversation, frame: int, kinds: int) -> None:
+    def _note_anomalies(self, conv: Conversation, frame: int, kinds: int) -> None:
         cap = self._max_anomalies
         counts, listed = conv.anomaly_counts, conv.anomalies
         if counts is None or listed is None:
@@ -485,55 +434,15 @@ class ConversationTracker:
                 if cap is None or len(listed) < cap:
                     listed.append((name, frame))
 
-    def _note_artefact(self, conv: _Conversation, frame: int) -> None:
+    def _note_artefact(self, conv: Conversation, frame: int) -> None:
         if conv.artefacts is None:
             conv.artefacts = []
         if self._max_anomalies is None or len(conv.artefacts) < self._max_anomalies:
             conv.artefacts.append(frame)
 
-    @staticmethod
-    def _role(conv: _Conversation, flags: int, payload_len: int, sender: str, acked: str
-              ) -> str:
-        if flags & RST:
-            if not conv.saw_syn_ack and conv.saw_syn:
-                conv.refused = True
-            conv.reset_by = conv.reset_by or sender
-            return "reset"
-        if flags & SYN:
-            if flags & ACK:
-                conv.saw_syn_ack = True
-                return "handshake-2"
-            conv.saw_syn = True
-            return "handshake-1"
-        if (
-            acked == "syn" and sender == "client" and conv.saw_syn_ack
-            and not conv.saw_handshake_ack
-        ):
-            conv.saw_handshake_ack = True
-            return "handshake-3" if payload_len == 0 else "data"
-        if flags & FIN and sender not in conv.fins:
-            conv.fins += (sender,)
-            if len(conv.fins) == 1:
-                return "data+close-1" if payload_len else "close-1"
-            if acked != "fin" and not conv.fin_acked_alone:
-                conv.simultaneous = True
-                return "close-simultaneous"
-            if conv.fin_acked_alone:
-                return "close-3"
-            conv.fin_rode_on_ack = True
-            return "close-2+3"
-        if acked == "fin":
-            if conv.simultaneous:
-                return "close-ack"
-            if len(conv.fins) == 1:
-                conv.fin_acked_alone = True
-                return "close-2"
-            return "close-4"
-        return "data" if payload_len else "ack"
-
     def all_closed(self) -> bool:
         """Every conversation seen so far has finished: both FINs acknowledged, or a reset."""
-        return bool(self._all) and all(_finished(c) or c.reset_by for c in self._all.values())
+        return bool(self._all) and all(finished(c) or c.reset_by for c in self._all.values())
 
     def summaries(self) -> list[ConversationSummary]:
         """The conversations not yet handed back by ``pop_finished``, by number."""
@@ -562,13 +471,13 @@ class ConversationTracker:
         done.sort(key=_first_index)
         return [summarize(c, self._endpoints) for c in done]
 
-    def _forget_ended(self, done: list[_Conversation]) -> None:
+    def _forget_ended(self, done: list[Conversation]) -> None:
         """Take the earliest entry of ``_ended``; its conversation goes to ``done`` and is
         forgotten if that entry was its last segment and it is still over and held (else a
         later entry stands for it, or it was handed back already)."""
         ts_ns, _, conv = heapq.heappop(self._ended)
         if ts_ns == conv.last_ns and self._all.get(conv.number) is conv \
-                and (conv.reset_by or _finished(conv)):
+                and (conv.reset_by or finished(conv)):
             done.append(conv)
             del self._all[conv.number]
             if self._by_key.get(conv.pair) is conv:
@@ -590,33 +499,10 @@ def _address(endpoint: Endpoint) -> Address:
     return cast(Address, endpoint)
 
 
-def _first_index(conv: _Conversation) -> int:
+def _first_index(conv: Conversation) -> int:
     return conv.first_index
 
 
-def _number(conv: _Conversation) -> int:
+def _number(conv: Conversation) -> int:
     return conv.number
 
-
-# Shared by the conversations whose frame numbers are not kept: nothing is ever added.
-_NO_PACKETS: list[int] = []
-
-
-_CLIENT_DONE = (State.CLOSED, State.TIME_WAIT)
-_SERVER_DONE = (State.CLOSED, State.TIME_WAIT, State.LISTEN)
-
-
-def _finished(conv: _Conversation) -> bool:
-    return conv.client.state in _CLIENT_DONE and conv.server.state in _SERVER_DONE
-
-
-def _reused(conv: _Conversation, from_client: bool, seq: int) -> bool:
-    """A new SYN on a known port pair starts a new conversation, as Wireshark's "port numbers
-    reused": when the old one finished, or the SYN's sequence number is not the old ISN."""
-    if _finished(conv):
-        return True
-    sender = conv.client if from_client else conv.server
-    return sender.base is not None and seq != sender.base
-
-
-# Zeek's history letters for one segment, by (flags, has payload), before T and W.

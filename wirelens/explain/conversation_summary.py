@@ -13,7 +13,7 @@ from wirelens.explain.tcp_state import State
 _SFRA = SYN | FIN | RST | ACK
 
 if TYPE_CHECKING:
-    from wirelens.explain.conversation import _Conversation
+    from wirelens.explain.conversation_record import Conversation
 
 
 def addr_text(address: tuple[str, int]) -> str:
@@ -57,7 +57,7 @@ VERDICTS = ("REJ", "RSTRH", "RSTR", "RSTOS0", "RSTO", "SF", "SH", "S2", "SHR", "
             "OTH")
 
 
-def summarize(conv: _Conversation,
+def summarize(conv: Conversation,
               endpoints: Callable[[Any], tuple[str, int]] | None = None) -> ConversationSummary:
     """The conversation summed up; ``endpoints`` names the tracker's endpoint keys (none:
     they are (host, port) already)."""
@@ -112,7 +112,7 @@ def _as_address(endpoint: Any) -> tuple[str, int]:
     return cast(tuple[str, int], endpoint)
 
 
-def _endpoint(conv: _Conversation, name: str) -> str:
+def _endpoint(conv: Conversation, name: str) -> str:
     """Zeek's view of one endpoint from what it sent: inactive, partial (no SYN seen),
     syn_sent, syn_ack_sent, established, closed (sent a FIN) or reset (sent a RST)."""
     side = conv.side(name)
@@ -130,7 +130,7 @@ def _endpoint(conv: _Conversation, name: str) -> str:
     return "syn_sent" if name == "client" else "syn_ack_sent"
 
 
-def _verdict(conv: _Conversation) -> str:
+def _verdict(conv: Conversation) -> str:
     """Zeek's conn_state, by the rules of its ``conn_state`` function, in its order."""
     orig, resp = _endpoint(conv, "client"), _endpoint(conv, "server")
     o_inactive, r_inactive = orig in ("inactive", "partial"), resp in ("inactive", "partial")

@@ -71,7 +71,7 @@ class PacketView:
     time: float  # seconds since the first packet
     summary: str  # tcpdump's notation, with relative and absolute numbers
     flags: str  # tcpdump's letters: "S", "S.", "P.", "F.", "."
-    role: str  # see conversation.ROLES; "" for a packet that is not TCP
+    role: str  # see conversation_record.ROLES; "" for a packet that is not TCP
     role_text: Message
     conversation: int  # 0 when the packet belongs to no TCP conversation
     sender: str  # "client", "server", or "" when not TCP

@@ -1,0 +1,144 @@
+"""What the tracker knows of one TCP conversation: its two sides, what its segments have
+shown so far (handshake, FINs, reset, anomalies), and the name of each segment's part in the
+exchange (``ROLES``). ``conversation.ConversationTracker`` keeps these records and moves
+them on, segment by segment; ``conversation_summary`` sums one up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+
+from wirelens.explain.analysis import Analysis
+from wirelens.explain.segment import ACK, FIN, RST, SYN
+from wirelens.explain.tcp_state import State
+
+# How a caller keys the two ends of a conversation: ``feed`` uses (host, port) pairs, a
+# columnar reader may use plain ints. A pair is kept in one order (the lower end first).
+Endpoint = Hashable
+Pair = tuple[Endpoint, Endpoint]
+# A segment as its copy would repeat it: (sent by the client, seq, ack, flags, window,
+# payload length, ident); see ``conversation.ARTEFACT_NS``.
+SegmentKey = tuple[bool, int, int, int, int, int, int]
+
+
+@dataclass(slots=True)
+class Side:
+    """What we know of one endpoint, from the segments it sent and received."""
+
+    address: Endpoint  # as the tracker's caller keys it; ``endpoints`` names it at the end
+    state: State
+    base: int | None = None  # ISN, or the first sequence number seen when the SYN was not
+    isn_seen: bool = False
+    next_seq: int | None = None  # one past the highest sequence number sent
+    fin_seq: int | None = None
+    fin_acked: bool = False
+    syn_acked: bool = False
+    bytes_sent: int = 0
+    packets: int = 0
+
+
+@dataclass(slots=True)
+class Conversation:
+    number: int
+    client: Side
+    server: Side
+    client_guessed: bool
+    pair: Pair = ((), ())  # its key in the tracker
+    client_first: bool = True  # the client is pair[0]
+    first_index: int = 0  # the frame that began it
+    packets: list[int] = field(default_factory=list)  # ``NO_PACKETS`` when not kept
+    first_ns: int = 0
+    last_ns: int = 0
+    saw_syn: bool = False
+    saw_syn_ack: bool = False
+    saw_handshake_ack: bool = False
+    refused: bool = False
+    reset_by: str = ""
+    fins: tuple[str, ...] = ()  # "client"/"server" in the order they closed
+    fin_acked_alone: bool = False  # the first FIN got an ACK of its own (a four-segment close)
+    fin_rode_on_ack: bool = False
+    simultaneous: bool = False
+    half_close: bool = False
+    history: str = ""
+    analysis: Analysis = field(default_factory=Analysis)
+    packet_count: int = 0
+    # Made when the first anomaly comes: most conversations have none, and a big capture
+    # keeps tens of thousands open at once.
+    anomalies: list[tuple[str, int]] | None = None  # (kind, frame), capped
+    anomaly_counts: dict[str, int] | None = None
+    reset_sides: tuple[str, ...] = ()
+    last: SegmentKey | None = None  # the previous segment, to know a copy of it
+    artefacts: list[int] | None = None  # frames with anomalies that are capture artefacts
+
+    def side(self, name: str) -> Side:
+        return self.client if name == "client" else self.server
+
+
+ROLES = (
+    "handshake-1", "handshake-2", "handshake-3", "data", "ack", "close-1", "data+close-1",
+    "close-2", "close-2+3", "close-3", "close-4", "close-simultaneous", "close-ack", "reset",
+)
+
+def name_role(conv: Conversation, flags: int, payload_len: int, sender: str, acked: str
+              ) -> str:
+    """The segment's part in the exchange (one of ``ROLES``), noting on ``conv`` what it
+    tells of the handshake and the close."""
+    if flags & RST:
+        if not conv.saw_syn_ack and conv.saw_syn:
+            conv.refused = True
+        conv.reset_by = conv.reset_by or sender
+        return "reset"
+    if flags & SYN:
+        if flags & ACK:
+            conv.saw_syn_ack = True
+            return "handshake-2"
+        conv.saw_syn = True
+        return "handshake-1"
+    if (
+        acked == "syn" and sender == "client" and conv.saw_syn_ack
+        and not conv.saw_handshake_ack
+    ):
+        conv.saw_handshake_ack = True
+        return "handshake-3" if payload_len == 0 else "data"
+    if flags & FIN and sender not in conv.fins:
+        conv.fins += (sender,)
+        if len(conv.fins) == 1:
+            return "data+close-1" if payload_len else "close-1"
+        if acked != "fin" and not conv.fin_acked_alone:
+            conv.simultaneous = True
+            return "close-simultaneous"
+        if conv.fin_acked_alone:
+            return "close-3"
+        conv.fin_rode_on_ack = True
+        return "close-2+3"
+    if acked == "fin":
+        if conv.simultaneous:
+            return "close-ack"
+        if len(conv.fins) == 1:
+            conv.fin_acked_alone = True
+            return "close-2"
+        return "close-4"
+    return "data" if payload_len else "ack"
+
+
+
+# Shared by the conversations whose frame numbers are not kept: nothing is ever added.
+NO_PACKETS: list[int] = []
+
+
+CLIENT_DONE = (State.CLOSED, State.TIME_WAIT)
+SERVER_DONE = (State.CLOSED, State.TIME_WAIT, State.LISTEN)
+
+
+def finished(conv: Conversation) -> bool:
+    return conv.client.state in CLIENT_DONE and conv.server.state in SERVER_DONE
+
+
+def reused(conv: Conversation, from_client: bool, seq: int) -> bool:
+    """A new SYN on a known port pair starts a new conversation, as Wireshark's "port numbers
+    reused": when the old one finished, or the SYN's sequence number is not the old ISN."""
+    if finished(conv):
+        return True
+    sender = conv.client if from_client else conv.server
+    return sender.base is not None and seq != sender.base
