@@ -231,13 +231,22 @@ class Wire:
         """Reads the child's report (bounded, unparsed but for its first word) and reaps it."""
         parts: list[bytes] = []
         size = 0
-        with os.fdopen(self._report_r, "rb") as report:
-            while size < MAX_REPORT and (chunk := report.read(65536)):
+        deadline = time.monotonic() + STOP_TIMEOUT
+        stuck = False
+        with os.fdopen(self._report_r, "rb", buffering=0) as report:
+            while size < MAX_REPORT:
+                wait = deadline - time.monotonic()
+                if wait <= 0 or not select.select([report], [], [], wait)[0]:
+                    stuck = True  # a loop that does not stop is ended, not waited for
+                    break
+                chunk = report.read(65536)
+                if not chunk:
+                    break
                 parts.append(chunk)
                 size += len(chunk)
         self._report_r = -1
         try:
-            if size >= MAX_REPORT:
+            if stuck or size >= MAX_REPORT:
                 os.kill(self.loop_pid, 9)
             os.waitpid(self.loop_pid, 0)
         except ChildProcessError:
