@@ -114,8 +114,10 @@ def run_demo(args: argparse.Namespace) -> int:
         handoff.close()
 
 
-def say_who_runs_what(lang: str, interface: str, judge_pid: int) -> None:
-    """``--verbose``: which parts run as root and which as the user (privsep)."""
+def say_who_runs_what(lang: str, interface: str, judge_pid: int = 0, *,
+                      over_wire: bool = False) -> None:
+    """``--verbose``: which parts run as root and which as the user (privsep). Over the
+    wire there is a judge at each end, and the wire's own loop."""
     import pwd
 
     from wirelens.explain.catalog import Catalog
@@ -130,7 +132,7 @@ def say_who_runs_what(lang: str, interface: str, judge_pid: int) -> None:
     cat = Catalog(lang)
     if os.geteuid() == 0:
         print(cat(msg("privsep.root", pid=os.getpid(), interface=interface)), file=sys.stderr)
-    if judge_pid < 0:  # over the wire: a judge per end, and the wire's own loop
+    if over_wire:
         print(cat(msg("privsep.user_wire", uid=uid, user=user)), file=sys.stderr)
         return
     key = "privsep.user" if judge_pid else "privsep.user_no_judge"
@@ -173,7 +175,7 @@ def _run_wired(args: argparse.Namespace, plan: object, wanted: reports.Targets) 
     print(Catalog(args.lang)(msg("wire.where.lab", **run.lab)),
           file=sys.stderr if args.format == "json" or wanted.any else sys.stdout, flush=True)
     if args.verbose:
-        say_who_runs_what(args.lang, "+".join(e.device for e in run.ends), -1)
+        say_who_runs_what(args.lang, "+".join(e.device for e in run.ends), over_wire=True)
     handoff = Handoff(run.raw_frames(), run.calls)  # both ends' captures, as pcapng
 
     def explain_and_show() -> int:  # parses captured bytes: runs without root

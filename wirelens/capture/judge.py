@@ -41,39 +41,60 @@ JUDGE_MODULES = ("pickle", "wirelens.capture.pcapfile", "wirelens.explain.closew
                  "wirelens.explain.watchers", "wirelens.explain.dissect")
 
 
+class Verdicts:
+    """The frames so far and the watchers still waiting: both judges' one piece of logic.
+    ``decided(number)`` is called once for each watcher whose event has happened
+    (``STOP_ID``: the stop condition), as soon as it has."""
+
+    def __init__(self, decided: Callable[[int], None]) -> None:
+        self._decided = decided
+        self._frames: list[Frame] = []
+        self._watches: dict[int, Watcher] = {}
+
+    def watch(self, number: int, watcher: Watcher) -> None:
+        self._watches[number] = watcher
+        self._judge()  # it may have happened already
+
+    def frame(self, frame: Frame) -> None:
+        self._frames.append(frame)
+        self._judge()
+
+    def _judge(self) -> None:
+        for number, watcher in list(self._watches.items()):
+            if watcher(self._frames):
+                del self._watches[number]
+                self._decided(number)
+
+
 class LocalJudge:
     """Runs the watchers in this process: for a capture that is not running as root."""
 
+    pid = 0  # no process of its own
+
     def __init__(self, stop: Watcher | None, stopped: threading.Event) -> None:
-        self._stop = stop
         self.stopped = stopped
-        self._frames: list[Frame] = []
-        self._watches: list[tuple[Watcher, threading.Event]] = []
+        self._events: dict[int, threading.Event] = {STOP_ID: stopped}
+        self._verdicts = Verdicts(lambda number: self._events[number].set())
         self._lock = threading.Lock()
         self.uid = os.getuid()
         self.error = ""
+        if stop is not None:
+            self._verdicts.watch(STOP_ID, stop)
 
     def start(self) -> None:
         return None
 
     def feed(self, frame: Frame) -> None:
         with self._lock:
-            self._frames.append(frame)
-            self._judge()
+            self._verdicts.frame(frame)
 
     def watch(self, event: Watcher) -> threading.Event:
         seen = threading.Event()
         with self._lock:
-            self._watches.append((event, seen))
-            self._judge()
+            number = len(self._events)
+            self._events[number] = seen
+            self._verdicts.watch(number, event)
         return seen
-
-    def _judge(self) -> None:
-        if self._stop is not None and not self.stopped.is_set() and self._stop(self._frames):
-            self.stopped.set()
-        for event, seen in self._watches:
-            if not seen.is_set() and event(self._frames):
-                seen.set()
 
     def close(self) -> None:
         return None
@@ -188,32 +209,23 @@ def _instruction(number: int, watcher: Watcher) -> bytes:
 
 
 class _Verdicts:
-    """The child's state: the frames so far, the watchers asked for, what it has said."""
+    """The child's side: instructions and frames from the stream, verdicts as lines."""
 
     def __init__(self, out: IO[bytes]) -> None:
         self._out = out
-        self._frames: list[Frame] = []
-        self._watches: dict[int, Watcher] = {}
+        self._verdicts = Verdicts(self._say)
 
     def instruction(self, body: bytes) -> None:
         if len(body) < 8 or int.from_bytes(body[:4], "little") != PEN:
             return
         number = int.from_bytes(body[4:8], "little")
-        self._watches[number] = pickle.loads(body[8:])  # from the parent: trusted
-        self._judge()
+        self._verdicts.watch(number, pickle.loads(body[8:]))  # from the parent: trusted
 
     def frame(self, frame: Frame) -> None:
-        self._frames.append(frame)
-        self._judge()
+        self._verdicts.frame(frame)
 
-    def _judge(self) -> None:
-        for number, watcher in list(self._watches.items()):
-            if watcher(self._frames):
-                del self._watches[number]
-                self._say(b"stop" if number == STOP_ID else b"event %d" % number)
-
-    def _say(self, line: bytes) -> None:
-        self._out.write(line + b"\n")
+    def _say(self, number: int) -> None:
+        self._out.write((b"stop" if number == STOP_ID else b"event %d" % number) + b"\n")
         self._out.flush()
 
 

@@ -114,6 +114,11 @@ class LiveCapture:
                                         daemon=True)
         self._reader.start()
 
+    @property
+    def judge_pid(self) -> int:
+        """The process that judges this capture's events (0: this one, or none yet)."""
+        return self.judge.pid if self.judge is not None else 0
+
     def wait_for(self, event: Callable[[list[Frame]], bool], timeout: float) -> bool:
         """Waits until ``event`` (a watcher, like ``until``) holds for the frames captured."""
         with self._lock:

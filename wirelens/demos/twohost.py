@@ -111,7 +111,7 @@ def run_arp_demo(lab: Lab, port: int = ARP_PORT) -> DemoRun:
         except OSError as exc:
             raise DemoError(f"the datagram did not arrive: {exc}") from exc
         finally:
-            judge_pid = getattr(capture.judge, "pid", 0)
+            judge_pid = capture.judge_pid
             frames = capture.stop()
     finally:
         server.close()

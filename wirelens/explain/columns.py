@@ -213,7 +213,7 @@ def decode(rec: Records) -> Decoded:
         "window": _u16(buf, t + 14),
         "payload_len": tcp_room[rows] - thl[rows],
         "wscale": wscale,
-        "ident": _u16(buf, a + 4) << 16 | _u16(buf, t + 16),
+        "ident": _u16(buf, a + 4) << 16 | _u16(buf, t + 16),  # segment.ident, per block
     }
     others: list[tuple[int, Other]] = []
     walked: list[tuple[int, Segment]] = []

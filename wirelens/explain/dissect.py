@@ -16,7 +16,7 @@ from wirelens.explain.fields import FieldValue, Layer
 from wirelens.explain.layers import arp, dns, ethernet, icmpv6, ipv4, ipv6, linklayers, tcp, udp
 from wirelens.explain.layers.decoded import Decoded, TooDeep, Truncated
 from wirelens.explain.records import Frame
-from wirelens.explain.segment import Segment
+from wirelens.explain.segment import Segment, ident
 
 Dissector = Callable[[bytes, int, int, Mapping[str, Any]], Decoded]
 
@@ -197,8 +197,3 @@ def segment_of(d: Dissection) -> Segment | None:
         payload_len=len(d.payload), wscale=f.get("wscale", -1),
         ident=ident(f.get("ip_id", -1), f["checksum"]),
     )
-
-
-def ident(ip_id: int, tcp_checksum: int) -> int:
-    """``Segment.ident``: the IPv4 identification (-1 for IPv6) and the TCP checksum."""
-    return (ip_id << 16 | tcp_checksum) if ip_id >= 0 else tcp_checksum

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ipaddress import IPv6Address
 
 from wirelens.explain.records import Frame
-from wirelens.explain.segment import Segment
+from wirelens.explain.segment import Segment, ident
 
 _U16 = struct.Struct("!H").unpack_from
 _U32LE = struct.Struct("<I").unpack_from
@@ -144,10 +144,9 @@ def walk(frame: Frame) -> Segment | Other:
         if hlen < 20 or payload_end - at < hlen:
             return TRUNCATED
         wscale = _wscale(data, at + 20, at + hlen) if flags & 0x02 else -1
-        checksum = _U16(data, at + 16)[0]
         return Segment(frame.index, frame.ts_ns, src, sport, dst, dport, seq, ack, flags, window,
                        max(payload_end - at - hlen, 0), wscale,
-                       (ip_id << 16 | checksum) if ip_id >= 0 else checksum)
+                       ident(ip_id, _U16(data, at + 16)[0]))
     if proto == 17:
         if payload_end - at < 8:
             return TRUNCATED

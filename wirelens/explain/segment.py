@@ -58,3 +58,9 @@ class Segment:
     @property
     def destination(self) -> tuple[str, int]:
         return (self.dst, self.dport)
+
+
+def ident(ip_id: int, tcp_checksum: int) -> int:
+    """``Segment.ident`` from the IPv4 identification (-1 for IPv6) and the TCP checksum
+    (``columns.decode`` computes the same for whole blocks)."""
+    return (ip_id << 16 | tcp_checksum) if ip_id >= 0 else tcp_checksum

@@ -189,8 +189,7 @@ class Demo:
     def stop_capture(self) -> list[Frame]:
         if self._capture is None:
             return []
-        judge = self._capture.judge
-        self.judge_pid = getattr(judge, "pid", 0)
+        self.judge_pid = self._capture.judge_pid
         return self._capture.stop()
 
     # -- the kernel's word
