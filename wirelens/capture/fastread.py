@@ -25,7 +25,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import TextIO
@@ -36,7 +36,7 @@ import numpy.typing as npt
 from wirelens.capture.blockread import BlockReader, Fallback
 from wirelens.capture.inherited import descriptor
 from wirelens.capture.pcapfile import CaptureError, CaptureFile, open_capture
-from wirelens.explain.bulk import feed_columns
+from wirelens.explain.bulk import Feeder
 from wirelens.explain.catalog import Catalog
 from wirelens.explain.columns import TcpColumns, endpoint_address
 from wirelens.explain.conversation import ConversationTracker
@@ -48,6 +48,7 @@ from wirelens.explain.overview import (
     Overview,
     OverviewBuilder,
     anomalies_cut_warning,
+    first_packet,
     open_limit_warnings,
 )
 from wirelens.explain.text import Message, msg
@@ -66,13 +67,10 @@ class NothingRead(Exception):
     """The file held no frame before its damage: the first warning says why."""
 
 
-def _number(s: ConversationSummary) -> int:
-    return s.number
-
-
 class SpooledConversations:
-    """Finished conversations on disk, in runs sorted by number; iterating merges the runs.
-    Sized and iterable again and again, like the tuple it stands in for."""
+    """Finished conversations on disk, in runs sorted by their first frames; iterating
+    merges the runs and numbers them in that order (``overview.in_order``). Sized and
+    iterable again and again, like the tuple it stands in for."""
 
     def __init__(self) -> None:
         self._file = tempfile.TemporaryFile()
@@ -82,7 +80,7 @@ class SpooledConversations:
     def add(self, batch: list[ConversationSummary]) -> None:
         if not batch:
             return
-        batch.sort(key=_number)
+        batch.sort(key=first_packet)
         offsets = []
         self._file.seek(0, 2)
         for i in range(0, len(batch), CHUNK):
@@ -98,7 +96,9 @@ class SpooledConversations:
             yield from chunk
 
     def __iter__(self) -> Iterator[ConversationSummary]:
-        return heapq.merge(*(self._run(r) for r in self._runs), key=_number)
+        merged = heapq.merge(*(self._run(r) for r in self._runs), key=first_packet)
+        for number, s in enumerate(merged, start=1):
+            yield s if s.number == number else replace(s, number=number)
 
     def __len__(self) -> int:
         return self._count
@@ -176,7 +176,7 @@ def _overview(path: str, progress: Callable[[int], None] | None, columnar: bool)
             raise NothingRead(texts[0])
         warnings = [msg("warning.file", text=w) for w in texts]
     spool.add(builder.take_finished())
-    spool.add(builder.tracker.summaries())
+    spool.add(builder.held())
     return builder.finish(path, warnings, conversations=spool)
 
 
@@ -261,6 +261,7 @@ class _Share:
     def __init__(self, lang: str, path: str, max_open: int = MAX_OPEN) -> None:
         self.tracker = ConversationTracker(keep_packets=False, max_anomalies=MAX_ANOMALIES,
                                            endpoints=endpoint_address, max_open=max_open)
+        self._feeder = Feeder(self.tracker)
         self.cat = Catalog(lang)
         self.kinds: set[str] = set()
         self.start_ns = 0
@@ -272,7 +273,7 @@ class _Share:
     def chunk(self, cols: TcpColumns, lo: int, hi: int, sweep_ns: int | None,
               start_ns: int) -> None:
         self.start_ns = start_ns
-        feed_columns(self.tracker, cols, lo, hi)
+        self._feeder.feed(cols, lo, hi)
         if sweep_ns is not None:
             self._ended(self.tracker.pop_finished(sweep_ns, QUIET_NS))
 
@@ -299,6 +300,7 @@ class _Share:
 
     def close(self) -> _ShareResult:
         batch: list[ConversationSummary] = []
+        self._feeder.flush()
         for summary in self.tracker.each_summary():  # a run at a time, not all at once
             batch.append(summary)
             if len(batch) >= RUN:

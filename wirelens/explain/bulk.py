@@ -26,6 +26,7 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
+from wirelens.explain import settle
 from wirelens.explain.columns import TcpColumns
 from wirelens.explain.conversation import ConversationTracker
 from wirelens.explain.conversation_record import Pair
@@ -74,17 +75,26 @@ def pair_columns(cols: TcpColumns, lo: int, hi: int) -> tuple[I64, npt.NDArray[n
     return ids, forward, pairs, order
 
 
-def feed_columns(tracker: ConversationTracker, cols: TcpColumns, lo: int, hi: int) -> None:
+def feed_columns(tracker: ConversationTracker, cols: TcpColumns, lo: int, hi: int,
+                 carry: int = 0) -> I64:
     """Rows lo:hi of ``cols`` into ``tracker``, as ``feed_summary`` one by one would; new
-    conversations are numbered in frame order. No sweep may fall inside the rows."""
+    conversations are numbered in frame order. No sweep may fall inside the rows. Up to
+    ``carry`` rows of conversations that may yet be settled whole (``settle``) are not
+    fed: their rows are returned (increasing), for the caller to feed with the next ones
+    (``Feeder``)."""
+    none = np.zeros(0, dtype=np.int64)
     if hi <= lo:
-        return
+        return none
     ids, forward, pairs, order = pair_columns(cols, lo, hi)
     first_new = tracker.next_number
-    special, runs = _plan(cols, lo, ids, forward, order)
+    rows = order + lo
+    view = _sorted(cols, rows, ids, forward, order)
+    plain = _plain(view)
+    told = settle.plan(tracker, view, plain, pairs, tracker.room, carry)
+    skip = None if told is None else told.skip
+    special, runs = _plan(view, plain if skip is None else plain & ~skip, skip)
     feed = tracker.feed_summary
     apply_run = tracker.apply_run
-    rows = order + lo
     # One list of work in sorted order: a special row, or a run of plain rows.
     s_pos, r_pos = special, runs[0]
     kinds = np.concatenate((np.zeros(len(s_pos), dtype=np.int8),
@@ -120,7 +130,41 @@ def feed_columns(tracker: ConversationTracker, cols: TcpColumns, lo: int, hi: in
             start, stop = r_bounds[k]
             _feed_rows(feed, cols, rows[start:stop], pairs, ids[order[start:stop]],
                        forward[order[start:stop]])
+    if told is not None:
+        later = np.array(settle.finish(tracker, told, view, rows, cols.index, cols.ident,
+                                       cols.wscale, pairs), dtype=np.int64)
+        if len(later):
+            _feed_rows(feed, cols, rows[later], pairs, ids[order[later]],
+                       forward[order[later]])
     tracker.renumber_from(first_new)
+    return none if told is None else np.sort(rows[told.carry])
+
+
+class Feeder:
+    """Stretch after stretch of segments into one tracker through ``feed_columns``, the
+    conversations that have not closed by the end of a stretch but may yet be settled
+    whole waiting for the next (at most ``CARRY`` segments). Nothing can tell: a waiting
+    conversation would not have finished, so no sweep would have taken it, and its
+    segments are fed before anything of it is asked (``flush``)."""
+
+    CARRY = 1 << 16
+
+    def __init__(self, tracker: ConversationTracker) -> None:
+        self.tracker = tracker
+        self._waiting: TcpColumns | None = None
+
+    def feed(self, cols: TcpColumns, lo: int, hi: int) -> None:
+        if self._waiting is not None and len(self._waiting):
+            cols = self._waiting.then(cols.take(np.arange(lo, hi)))
+            lo, hi = 0, len(cols)
+        rows = feed_columns(self.tracker, cols, lo, hi, self.CARRY)
+        self._waiting = cols.take(rows) if len(rows) else None
+
+    def flush(self) -> None:
+        """Feed the waiting segments: before the tracker's conversations are summed up."""
+        if self._waiting is not None:
+            feed_columns(self.tracker, self._waiting, 0, len(self._waiting))
+            self._waiting = None
 
 
 def _feed_rows(feed: Callable[..., None], cols: TcpColumns, rows: I64, pairs: list[Pair],
@@ -132,40 +176,47 @@ def _feed_rows(feed: Callable[..., None], cols: TcpColumns, rows: I64, pairs: li
              int(cols.ident[row]))
 
 
-def _plan(cols: TcpColumns, lo: int, ids: I64, forward: npt.NDArray[np.bool_], order: I64
-          ) -> tuple[I64, tuple[I64, I64, list[npt.NDArray[np.int64]], list[str]]]:
-    """(sorted positions of the rows to feed one by one, (run starts, run stops, the
-    columns of ``apply_run``'s arguments after the pair, its ``marks``)), positions in
-    ``order``."""
-    rows = order + lo
+def _sorted(cols: TcpColumns, rows: I64, ids: I64, forward: npt.NDArray[np.bool_],
+            order: I64) -> settle.Sorted:
+    """The rows in pair order (``order``), with what both ``_plain`` and ``settle`` read."""
     n = len(rows)
-    pid = ids[order]
     fwd = forward[order]
     seq = cols.seq[rows]
-    ack = cols.ack[rows]
     flags = cols.flags[rows]
-    win = cols.window[rows]
     plen = cols.payload_len[rows]
-    ts = cols.ts_ns[rows]
     pos = np.arange(n)
-    # A group: one pair's rows from a SYN (or the pair's first row) to the next SYN; a
-    # new conversation of the same pair can only begin at a SYN.
-    syn = (flags & SYN) != 0
-    starts = np.ones(n, dtype=bool)
-    starts[1:] = (pid[1:] != pid[:-1]) | syn[1:]
-    group_start = np.maximum.accumulate(np.where(starts, pos, 0))
-    # The previous row of the same direction and of the other, within the group.
+    # The previous row of the same direction and of the other (another pair's if this
+    # pair has none: ``_plain`` and ``settle`` look only where the pair has one).
     last_f = np.maximum.accumulate(np.where(fwd, pos, -1))
     last_b = np.maximum.accumulate(np.where(fwd, -1, pos))
     prev_f = np.concatenate(([-1], last_f[:-1]))
     prev_b = np.concatenate(([-1], last_b[:-1]))
-    ps = np.where(fwd, prev_f, prev_b)
-    po = np.where(fwd, prev_b, prev_f)
+    end = (seq + plen + ((flags & (SYN | FIN)) != 0)) & MASK  # as the analysis counts it
+    return settle.Sorted(ids[order], fwd, seq, cols.ack[rows], flags, cols.window[rows],
+                         plen, cols.ts_ns[rows], end, np.where(fwd, prev_f, prev_b),
+                         np.where(fwd, prev_b, prev_f))
+
+
+def _group_start(v: settle.Sorted) -> I64:
+    """Each row's group's first position. A group: one pair's rows from a SYN (or the
+    pair's first row) to the next SYN; a new conversation of the same pair can only begin
+    at a SYN."""
+    n = len(v.pid)
+    starts = np.ones(n, dtype=bool)
+    starts[1:] = (v.pid[1:] != v.pid[:-1]) | ((v.flags[1:] & SYN) != 0)
+    start: I64 = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
+    return start
+
+
+def _plain(v: settle.Sorted) -> npt.NDArray[np.bool_]:
+    """Which rows are plain (see the module's text)."""
+    flags, seq, ack, win, plen, end = v.flags, v.seq, v.ack, v.window, v.payload_len, v.end
+    group_start = _group_start(v)
+    ps, po = v.mine, v.theirs
     # After a FIN the close is under way: every segment has a part in it.
-    last_fin = np.maximum.accumulate(np.where((flags & FIN) != 0, pos, -1))
+    last_fin = np.maximum.accumulate(np.where((flags & FIN) != 0, np.arange(len(seq)), -1))
     valid = (ps >= group_start) & (po >= group_start) & (last_fin < group_start)
     ps_, po_ = np.maximum(ps, 0), np.maximum(po, 0)
-    end = (seq + plen + ((flags & (SYN | FIN)) != 0)) & MASK  # as the analysis counts it
     rev_ack, rev_win = ack[po_], win[po_]
     data = plen > 0
     plain = valid & ((flags & _SFRA) == ACK) & (win != 0) & (rev_win != 0)
@@ -176,8 +227,19 @@ def _plan(cols: TcpColumns, lo: int, ids: I64, forward: npt.NDArray[np.bool_], o
     plain &= ~data | (rev_ack == 0) | (((rev_ack - end) & MASK) >= HALF)
     for shift in range(MAX_SHIFT + 1):
         plain &= ~data | (end != ((rev_ack + (rev_win << shift)) & MASK))
+    result: npt.NDArray[np.bool_] = plain
+    return result
 
-    special = np.flatnonzero(~plain)
+
+def _plan(v: settle.Sorted, plain: npt.NDArray[np.bool_], skip: npt.NDArray[np.bool_] | None
+          ) -> tuple[I64, tuple[I64, I64, list[npt.NDArray[np.int64]], list[str]]]:
+    """(sorted positions of the rows to feed one by one, (run starts, run stops, the
+    columns of ``apply_run``'s arguments after the pair, its ``marks``)), positions in
+    pair order; the rows in ``skip`` are neither (``plain`` must leave them out)."""
+    fwd, ack, win, plen, ts, end = v.forward, v.ack, v.window, v.payload_len, v.ts_ns, v.end
+    group_start = _group_start(v)
+    ps_, po_ = np.maximum(v.mine, 0), np.maximum(v.theirs, 0)
+    special = np.flatnonzero(~plain if skip is None else ~plain & ~skip)
     # Runs: consecutive plain rows of one group.
     p = np.flatnonzero(plain)
     if not len(p):
@@ -201,29 +263,7 @@ def _plan(cols: TcpColumns, lo: int, ids: I64, forward: npt.NDArray[np.bool_], o
                                                     win, ts, plen, ack[ps_])
         stats += numbers
         firsts += [first_ack, first_data]
-    return special, (r_start, r_stop, stats, _marks(np.stack(firsts, axis=1)))
-
-
-_NEVER = np.iinfo(np.int64).max
-_LETTERS = "ADad"  # pure ACK and data from pair[0], then from pair[1]
-_MARKS: dict[int, str] = {}
-
-
-def _marks(firsts: I64) -> list[str]:
-    """Each run's history letters (``_LETTERS``) in the order they first happen, from the
-    first position of each letter (``_NEVER``: not in the run)."""
-    order = np.argsort(firsts, axis=1, kind="stable")
-    present = np.take_along_axis(firsts, order, axis=1) != _NEVER
-    code = (order * np.array([1, 4, 16, 64])).sum(axis=1) | (
-        present * np.array([256, 512, 1024, 2048])).sum(axis=1)
-    out = []
-    for c in code.tolist():
-        marks = _MARKS.get(c)
-        if marks is None:
-            marks = _MARKS[c] = "".join(_LETTERS[(c >> 2 * i) & 3] for i in range(4)
-                                        if c >> (8 + i) & 1)
-        out.append(marks)
-    return out
+    return special, (r_start, r_stop, stats, settle.history_marks(np.stack(firsts, axis=1)))
 
 
 def _direction(p: I64, heads: I64, mine: npt.NDArray[np.bool_], start_seq: I64, end: I64,
@@ -232,7 +272,7 @@ def _direction(p: I64, heads: I64, mine: npt.NDArray[np.bool_], start_seq: I64, 
     """``apply_run``'s numbers for one direction of each run (start seq, count, bytes, last
     end, ack, window, time, last data time, ack moved), and where its first pure ACK and
     its first data are."""
-    big = _NEVER
+    big = settle.NEVER
     count = np.add.reduceat(mine.astype(np.int64), heads)
     size = np.add.reduceat(np.where(mine, plen[p], 0), heads)
     last = np.maximum.reduceat(np.where(mine, p, -1), heads)

@@ -108,6 +108,20 @@ class TcpColumns:
             {where[r]: key for r, key in self.wide.items() if r in where})
 
 
+    def then(self, other: TcpColumns) -> TcpColumns:
+        """These segments, then ``other``'s (their ``row`` numbers each of its own block)."""
+        n = len(self)
+        wide = {**self.wide, **{row + n: key for row, key in other.wide.items()}}
+        joined: dict[str, Any] = {name: np.concatenate((getattr(self, name),
+                                                        getattr(other, name)))
+                                  for name in _COLUMNS}
+        return TcpColumns(**joined, wide=wide)
+
+
+_COLUMNS = ("row", "index", "ts_ns", "src", "dst", "seq", "ack", "flags", "window",
+            "payload_len", "wscale", "ident")
+
+
 @dataclass(frozen=True, slots=True)
 class Decoded:
     tcp: TcpColumns

@@ -23,6 +23,7 @@ from wirelens.explain.conversation_record import (
     Endpoint,
     Pair,
     SegmentKey,
+    Settled,
     Side,
     finished,
     name_role,
@@ -131,11 +132,11 @@ class ConversationTracker:
                  max_anomalies: int | None = None, first_number: int = 1,
                  endpoints: Callable[[Any], Address] | None = None,
                  max_open: int | None = None) -> None:
-        self._by_key: dict[Pair, Conversation] = {}
-        self._all: dict[int, Conversation] = {}
+        self._by_key: dict[Pair, Conversation | Settled] = {}
+        self._all: dict[int, Conversation | Settled] = {}
         # (time, tie, conversation): each time a segment left its conversation over (closed
         # or reset), earliest first; ``pop_finished`` looks at nothing else.
-        self._ended: list[tuple[int, int, Conversation]] = []
+        self._ended: list[tuple[int, int, Conversation | Settled]] = []
         self._pushed = 0
         self._count = first_number - 1
         self._server_listening = server_listening
@@ -143,9 +144,12 @@ class ConversationTracker:
         self._max_anomalies = max_anomalies
         self._endpoints = endpoints
         self._max_open = max_open
-        self._early: list[Conversation] = []  # forgotten by ``_make_room``, not handed back
+        self._early: list[Conversation | Settled] = []  # forgotten by ``_make_room``
         self.forgot_early = 0
         self.unfollowed = 0
+        # What the tracker said of the first conversation of each shape (``settle``), or
+        # None when that shape cannot be settled.
+        self.shapes: dict[Any, ConversationSummary | None] = {}
 
     def _conversation(self, pair: Pair, forward: bool, flags: int, seq: int, index: int,
                       ts_ns: int) -> tuple[Conversation | None, bool]:
@@ -153,6 +157,11 @@ class ConversationTracker:
         whether its client sent it; None when it would begin one beyond ``max_open``."""
         conv = self._by_key.get(pair)
         syn_only = flags & (SYN | ACK) == SYN
+        if isinstance(conv, Settled):
+            if syn_only:  # it finished, so a SYN begins a new conversation (``reused``)
+                conv = None
+            else:
+                conv = self._revive(conv)
         if conv is not None:
             from_client = forward == conv.client_first
             if not syn_only or not reused(conv, from_client, seq):
@@ -242,7 +251,7 @@ class ConversationTracker:
         same work as ``feed`` without the story. ``pair`` holds the caller's endpoint keys,
         the lower first (as ``feed`` orders (host, port) pairs)."""
         conv = self._by_key.get(pair)
-        if conv is None or flags & (SYN | ACK) == SYN:  # maybe a new conversation
+        if conv is None or flags & (SYN | ACK) == SYN or isinstance(conv, Settled):
             conv, from_client = self._conversation(pair, forward, flags, seq, index, ts_ns)
             if conv is None:  # beyond max_open: counted, not followed
                 return
@@ -357,7 +366,7 @@ class ConversationTracker:
         False, changing nothing, unless the conversation stands as the run assumed: then
         feed them one by one."""
         conv = self._by_key.get(pair)
-        if conv is None or self._keep_packets:
+        if conv is None or self._keep_packets or isinstance(conv, Settled):
             return False
         client, server = conv.client, conv.server
         if client.state is not _ESTABLISHED or server.state is not _ESTABLISHED \
@@ -423,6 +432,46 @@ class ConversationTracker:
         for conv in sorted(held, key=_number):
             self._all[conv.number] = conv
 
+    @property
+    def settles(self) -> bool:
+        """Whether conversations may be settled (``explain.settle``): not when every frame
+        number is kept."""
+        return not self._keep_packets
+
+    @property
+    def room(self) -> int:
+        """New conversations the tracker can take before one is forgotten early."""
+        return (1 << 62) if self._max_open is None else self._max_open - len(self._all)
+
+    def held(self, pair: Pair) -> Conversation | Settled | None:
+        """The conversation a segment of ``pair`` would join now (a SYN may begin another)."""
+        return self._by_key.get(pair)
+
+    def settle(self, records: list[Settled]) -> None:
+        """Hold conversations told whole (``explain.settle``), as if their segments had
+        been fed (numbered on, ended at their last segment); ``settle`` has made sure none
+        of their port pairs is held and that room for them needs nobody forgotten."""
+        for rec in records:
+            self._count += 1
+            rec.number = self._count
+            self._by_key[rec.pair] = rec
+            self._all[rec.number] = rec
+            self._pushed += 1
+            heapq.heappush(self._ended, (rec.last_ns, self._pushed, rec))
+
+    def _revive(self, rec: Settled) -> Conversation:
+        """A settled conversation that goes on: its own segments followed again, one by
+        one, under its number, so that the next one finds it as if it had always been."""
+        del self._all[rec.number], self._by_key[rec.pair]
+        count, self._count = self._count, rec.number - 1
+        feed = self.feed_summary
+        for row in rec.rows[rec.start : rec.stop].tolist():
+            feed(rec.pair, *row)
+        self._count = count
+        conv = self._by_key[rec.pair]
+        assert type(conv) is Conversation and conv.number == rec.number
+        return conv
+
     def _note_anomalies(self, conv: Conversation, frame: int, kinds: int) -> None:
         cap = self._max_anomalies
         counts, listed = conv.anomaly_counts, conv.anomalies
@@ -442,7 +491,7 @@ class ConversationTracker:
 
     def all_closed(self) -> bool:
         """Every conversation seen so far has finished: both FINs acknowledged, or a reset."""
-        return bool(self._all) and all(finished(c) or c.reset_by for c in self._all.values())
+        return bool(self._all) and all(_over(c) for c in self._all.values())
 
     def summaries(self) -> list[ConversationSummary]:
         """The conversations not yet handed back by ``pop_finished``, by number."""
@@ -454,7 +503,7 @@ class ConversationTracker:
         if self._early:
             held = sorted(held + self._early, key=_number)
         for conv in held:
-            yield summarize(conv, self._endpoints)
+            yield self._summary(conv)
 
     @property
     def open_count(self) -> int:
@@ -469,15 +518,23 @@ class ConversationTracker:
         while ended and now_ns - ended[0][0] > quiet_ns:
             self._forget_ended(done)
         done.sort(key=_first_index)
-        return [summarize(c, self._endpoints) for c in done]
+        return [self._summary(c) for c in done]
 
-    def _forget_ended(self, done: list[Conversation]) -> None:
+    def summary(self, conv: Conversation | Settled) -> ConversationSummary:
+        """One held conversation summed up as it stands."""
+        return self._summary(conv)
+
+    def _summary(self, conv: Conversation | Settled) -> ConversationSummary:
+        if isinstance(conv, Settled):
+            return conv.summary(self._endpoints or _address)
+        return summarize(conv, self._endpoints)
+
+    def _forget_ended(self, done: list[Conversation | Settled]) -> None:
         """Take the earliest entry of ``_ended``; its conversation goes to ``done`` and is
         forgotten if that entry was its last segment and it is still over and held (else a
         later entry stands for it, or it was handed back already)."""
         ts_ns, _, conv = heapq.heappop(self._ended)
-        if ts_ns == conv.last_ns and self._all.get(conv.number) is conv \
-                and (conv.reset_by or finished(conv)):
+        if ts_ns == conv.last_ns and self._all.get(conv.number) is conv and _over(conv):
             done.append(conv)
             del self._all[conv.number]
             if self._by_key.get(conv.pair) is conv:
@@ -499,10 +556,15 @@ def _address(endpoint: Endpoint) -> Address:
     return cast(Address, endpoint)
 
 
-def _first_index(conv: Conversation) -> int:
+def _first_index(conv: Conversation | Settled) -> int:
     return conv.first_index
 
 
-def _number(conv: Conversation) -> int:
+def _number(conv: Conversation | Settled) -> int:
     return conv.number
+
+
+def _over(conv: Conversation | Settled) -> bool:
+    """Closed or reset: a settled conversation always is."""
+    return isinstance(conv, Settled) or bool(conv.reset_by) or finished(conv)
 

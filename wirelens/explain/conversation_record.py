@@ -6,10 +6,12 @@ them on, segment by segment; ``conversation_summary`` sums one up.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 from wirelens.explain.analysis import Analysis
+from wirelens.explain.conversation_summary import ConversationSummary, addr_text
 from wirelens.explain.segment import ACK, FIN, RST, SYN
 from wirelens.explain.tcp_state import State
 
@@ -142,3 +144,38 @@ def reused(conv: Conversation, from_client: bool, seq: int) -> bool:
         return True
     sender = conv.client if from_client else conv.server
     return sender.base is not None and seq != sender.base
+
+
+@dataclass(slots=True)
+class Settled:
+    """A conversation told whole without being followed segment by segment (see
+    ``explain.settle``): the summary the tracker gave another conversation of the same
+    shape (``template``), with this one's own sums. Held by the tracker in place of a
+    ``Conversation`` until it is forgotten; ``rows[start:stop]`` are its segments (each
+    ``feed_summary``'s arguments after the pair), for the tracker to follow should a later
+    segment join it."""
+
+    number: int
+    pair: Pair
+    client_first: bool
+    first_index: int
+    first_ns: int
+    last_ns: int
+    packet_count: int
+    bytes_c2s: int
+    bytes_s2c: int
+    template: ConversationSummary
+    rows: Any  # a numpy array of ``settle.REPLAY_ROW``
+    start: int
+    stop: int
+    reset_by: ClassVar[str] = ""  # a settled conversation closed with FINs
+
+    def summary(self, endpoints: Callable[[Any], tuple[str, int]]) -> ConversationSummary:
+        t = self.template
+        client, server = self.pair if self.client_first else self.pair[::-1]
+        return ConversationSummary(
+            self.number, addr_text(endpoints(client)), addr_text(endpoints(server)),
+            t.client_guessed, t.handshake, t.close, t.half_close, t.closed_first, (),
+            self.bytes_c2s, self.bytes_s2c, self.first_ns, self.last_ns, t.final_states,
+            t.history, t.verdict, self.packet_count, t.anomalies, t.anomaly_counts,
+            t.anomalies_cut, t.artefacts, self.first_index)

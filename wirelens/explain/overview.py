@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from wirelens.explain.bulk import feed_columns
+from wirelens.explain.bulk import Feeder
 from wirelens.explain.columns import Records, TcpColumns, decode, endpoint_address
 from wirelens.explain.conversation import ConversationTracker
 from wirelens.explain.conversation_summary import ConversationSummary, addr_text
@@ -93,6 +93,7 @@ class OverviewBuilder:
         self._forget = forget
         self._since_sweep = 0
         self._unknown_links: Counter[int] = Counter()
+        self._feeder = Feeder(self.tracker)
 
     def frame(self, frame: Frame) -> None:
         """One captured frame, fully dissected (the small-file and test path)."""
@@ -142,14 +143,14 @@ class OverviewBuilder:
         through ``bulk``: the overview's fast path. Same result as ``walked`` on each."""
         tcp = self.frames_of(rec)
         for lo, hi, sweep in self.sweeps(len(tcp)):
-            feed_columns(self.tracker, tcp, lo, hi)
+            self._feeder.feed(tcp, lo, hi)
             if sweep:
                 self._finished.extend(self.tracker.pop_finished(int(tcp.ts_ns[hi - 1]),
                                                                 QUIET_NS))
 
     def frames_of(self, rec: Records) -> TcpColumns:
         """Count a block's frames and take in all but its TCP segments, which are returned
-        for the caller to feed (``feed_columns``), split where ``sweeps`` says."""
+        for the caller to feed (``bulk.Feeder``), split where ``sweeps`` says."""
         decoded = decode(rec)
         if not len(rec):
             return decoded.tcp
@@ -236,13 +237,20 @@ class OverviewBuilder:
         out, self._finished = self._finished, []
         return out
 
+    def held(self) -> list[ConversationSummary]:
+        """The conversations the tracker still holds, once every segment has been fed.
+        Their numbers (like those of ``take_finished``) are in order of the frame that
+        began each only within one stretch of columns: ``in_order`` numbers them anew."""
+        self._feeder.flush()
+        return self.tracker.summaries()
+
     def finish(self, source: str, warnings: Iterable[Message] = (),
                conversations: Collection[ConversationSummary] | None = None) -> Overview:
         """The overview. ``conversations`` (already in number order) replaces the tracker's
         when the caller kept the finished ones elsewhere; by default they are those held."""
         convs: Collection[ConversationSummary]
         if conversations is None:
-            convs = sorted(self._finished + self.tracker.summaries(), key=lambda c: c.number)
+            convs = in_order(self._finished + self.held())
         else:
             convs = conversations
         self._finished = []
@@ -272,6 +280,17 @@ class OverviewBuilder:
             arp=(self.arp[0], self.arp[1]),
             warnings=tuple(notes),
         )
+
+
+def in_order(summaries: Iterable[ConversationSummary]) -> list[ConversationSummary]:
+    """Conversations numbered from 1 in the order of the frames that began them, as
+    following them one segment at a time numbers them."""
+    ordered = sorted(summaries, key=first_packet)
+    return [s if s.number == i else replace(s, number=i) for i, s in enumerate(ordered, 1)]
+
+
+def first_packet(s: ConversationSummary) -> int:
+    return s.first_packet
 
 
 def anomalies_cut_warning(count: int, first: int) -> Message:
