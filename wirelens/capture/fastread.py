@@ -40,6 +40,7 @@ from wirelens.explain.bulk import Feeder
 from wirelens.explain.catalog import Catalog
 from wirelens.explain.columns import TcpColumns, endpoint_address
 from wirelens.explain.conversation import ConversationTracker
+from wirelens.explain.conversation_record import Settled
 from wirelens.explain.conversation_summary import ConversationSummary
 from wirelens.explain.overview import (
     MAX_ANOMALIES,
@@ -52,13 +53,18 @@ from wirelens.explain.overview import (
     open_limit_warnings,
 )
 from wirelens.explain.text import Message, msg
-from wirelens.render.overview import conversation_json, write_document, write_json
+from wirelens.render.overview import (
+    conversation_json,
+    settled_json,
+    write_document,
+    write_json,
+)
 
 PROGRESS_EVERY = 1 << 14  # frames between two looks for ended conversations / progress
 CHUNK = 16  # summaries per pickle in the spool: what one run holds in memory while merging
 RUN = 4096  # ended conversations gathered before they go to a share's spool as one run
 SHARE_MIN_BYTES = 32 << 20  # smaller files are not worth a second process
-LOCAL_PART = 30  # of 100: the port pairs the reading process follows itself, with others
+LOCAL_PART = 20  # of 100: the port pairs the reading process follows itself, with others
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # spreads port pairs over the shares
 _MASK64 = (1 << 64) - 1
 
@@ -262,6 +268,11 @@ class _Share:
         self.tracker = ConversationTracker(keep_packets=False, max_anomalies=MAX_ANOMALIES,
                                            endpoints=endpoint_address, max_open=max_open)
         self._feeder = Feeder(self.tracker)
+        self.tracker.settled_log = []
+        # The JSON lines of the settled conversations held, by first frame, written as
+        # they are settled (while this process would otherwise wait for the reader)
+        # rather than all at the end; dropped if one goes on (and when handed back).
+        self._written: dict[int, str] = {}
         self.cat = Catalog(lang)
         self.kinds: set[str] = set()
         self.start_ns = 0
@@ -274,13 +285,27 @@ class _Share:
               start_ns: int) -> None:
         self.start_ns = start_ns
         self._feeder.feed(cols, lo, hi)
+        log = self.tracker.settled_log
+        if log:
+            written, cat = self._written, self.cat
+            for rec in log:
+                written[rec.first_index] = settled_json(rec, endpoint_address, cat, start_ns)
+            log.clear()
         if sweep_ns is not None:
-            self._ended(self.tracker.pop_finished(sweep_ns, QUIET_NS))
+            self._ended(self.tracker.pop_finished_records(sweep_ns, QUIET_NS))
 
-    def _ended(self, summaries: list[ConversationSummary]) -> None:
+    def _ended(self, summaries: list[ConversationSummary | Settled]) -> None:
         cat, start, kinds, pending = self.cat, self.start_ns, self.kinds, self._pending
+        add = pending.append
+        written = self._written.pop
         for s in summaries:
-            pending.append((s.first_packet, s.anomalies_cut, conversation_json(s, cat, start)))
+            if isinstance(s, Settled):  # nothing to add to ``kinds``: no anomaly
+                line = written(s.first_index, None)
+                add((s.first_index, False,
+                     line or settled_json(s, endpoint_address, cat, start)))
+                continue
+            written(s.first_packet, None)  # it was settled, then went on
+            add((s.first_packet, s.anomalies_cut, conversation_json(s, cat, start)))
             for kind, _ in s.anomaly_counts:
                 kinds.add(kind)
         if len(pending) >= RUN:
@@ -299,9 +324,9 @@ class _Share:
         self._pending = []
 
     def close(self) -> _ShareResult:
-        batch: list[ConversationSummary] = []
+        batch: list[ConversationSummary | Settled] = []
         self._feeder.flush()
-        for summary in self.tracker.each_summary():  # a run at a time, not all at once
+        for summary in self.tracker.each_record():  # a run at a time, not all at once
             batch.append(summary)
             if len(batch) >= RUN:
                 self._ended(batch)

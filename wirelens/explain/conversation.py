@@ -150,6 +150,9 @@ class ConversationTracker:
         # What the tracker said of the first conversation of each shape (``settle``), or
         # None when that shape cannot be settled.
         self.shapes: dict[Any, ConversationSummary | None] = {}
+        # When a list, every conversation ``settle`` takes is added to it too (for a caller
+        # that writes settled conversations out ahead of time).
+        self.settled_log: list[Settled] | None = None
 
     def _conversation(self, pair: Pair, forward: bool, flags: int, seq: int, index: int,
                       ts_ns: int) -> tuple[Conversation | None, bool]:
@@ -458,6 +461,8 @@ class ConversationTracker:
             self._all[rec.number] = rec
             self._pushed += 1
             heapq.heappush(self._ended, (rec.last_ns, self._pushed, rec))
+        if self.settled_log is not None:
+            self.settled_log.extend(records)
 
     def _revive(self, rec: Settled) -> Conversation:
         """A settled conversation that goes on: its own segments followed again, one by
@@ -499,11 +504,17 @@ class ConversationTracker:
 
     def each_summary(self) -> Iterator[ConversationSummary]:
         """``summaries`` one at a time: tens of thousands may be held at the end."""
+        for conv in self.each_record():
+            yield conv if isinstance(conv, ConversationSummary) else conv.summary(self._name)
+
+    def each_record(self) -> Iterator[ConversationSummary | Settled]:
+        """``each_summary``, but a settled conversation as its record (for a caller that
+        writes it out without making its summary: ``render.overview.settled_json``)."""
         held = list(self._all.values())
         if self._early:
             held = sorted(held + self._early, key=_number)
         for conv in held:
-            yield self._summary(conv)
+            yield conv if isinstance(conv, Settled) else summarize(conv, self._endpoints)
 
     @property
     def open_count(self) -> int:
@@ -513,12 +524,25 @@ class ConversationTracker:
         """Summaries of conversations that ended (closed or reset) and have been quiet for
         ``quiet_ns`` before ``now_ns``; the tracker forgets them. A later segment of the
         same port pair then starts a new conversation (Wireshark would continue the old)."""
+        return [self._summary(c) for c in self._pop(now_ns, quiet_ns)]
+
+    def pop_finished_records(self, now_ns: int, quiet_ns: int
+                             ) -> list[ConversationSummary | Settled]:
+        """``pop_finished``, but a settled conversation as its record (``each_record``)."""
+        return [c if isinstance(c, Settled) else summarize(c, self._endpoints)
+                for c in self._pop(now_ns, quiet_ns)]
+
+    def _pop(self, now_ns: int, quiet_ns: int) -> list[Conversation | Settled]:
         done, self._early = self._early, []
         ended = self._ended
         while ended and now_ns - ended[0][0] > quiet_ns:
             self._forget_ended(done)
         done.sort(key=_first_index)
-        return [self._summary(c) for c in done]
+        return done
+
+    @property
+    def _name(self) -> Callable[[Any], Address]:
+        return self._endpoints or _address
 
     def summary(self, conv: Conversation | Settled) -> ConversationSummary:
         """One held conversation summed up as it stands."""
@@ -526,7 +550,7 @@ class ConversationTracker:
 
     def _summary(self, conv: Conversation | Settled) -> ConversationSummary:
         if isinstance(conv, Settled):
-            return conv.summary(self._endpoints or _address)
+            return conv.summary(self._name)
         return summarize(conv, self._endpoints)
 
     def _forget_ended(self, done: list[Conversation | Settled]) -> None:

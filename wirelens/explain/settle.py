@@ -240,24 +240,25 @@ def plan(tracker: ConversationTracker, s: Sorted, plain: Bools, pairs: list[Pair
     if not tracker.settles or room <= n:
         return None
     book = textbook(s, plain)
-    skip = np.zeros(n, dtype=bool)
     held = tracker.held
-    waits: list[int] = []
+    waits: list[int] = []  # which unclosed groups wait
     if carry:
-        for start, stop in zip(*(a.tolist() for a in book.unclosed), strict=True):
+        first, last = book.unclosed
+        for k, (start, stop, pid) in enumerate(zip(first.tolist(), last.tolist(),
+                                                   s.pid[first].tolist(), strict=True)):
             if stop - start > carry:
                 break
-            if held(pairs[int(s.pid[start])]) is None:
-                waits.extend(range(start, stop))
+            if held(pairs[pid]) is None:
+                waits.append(k)
                 carry -= stop - start
-        skip[waits] = True
     firsts: list[tuple[Pair, Any, int, int]] = []
     waiting: list[int] = []
     shapes = tracker.shapes
     new: set[Any] = set()
-    for i, (start, stop, shape) in enumerate(zip(book.start.tolist(), book.stop.tolist(),
-                                                 book.shape, strict=True)):
-        pair = pairs[int(s.pid[start])]
+    for i, (start, stop, shape, pid) in enumerate(zip(
+            book.start.tolist(), book.stop.tolist(), book.shape,
+            s.pid[book.start].tolist(), strict=True)):
+        pair = pairs[pid]
         if held(pair) is not None:
             continue
         known = shapes.get(shape, False)
@@ -267,9 +268,23 @@ def plan(tracker: ConversationTracker, s: Sorted, plain: Bools, pairs: list[Pair
             new.add(shape)
             firsts.append((pair, shape, start, stop))
             continue
-        skip[start:stop] = True
         waiting.append(i)
-    return Plan(skip, firsts, waiting, book, np.array(waits, dtype=np.int64))
+    chosen = np.array(waiting, dtype=np.int64)
+    wait = np.array(waits, dtype=np.int64)
+    first, last = book.unclosed
+    skip = _ranges(n, np.concatenate((book.start[chosen], first[wait])),
+                   np.concatenate((book.stop[chosen], last[wait])))
+    carried = np.flatnonzero(_ranges(n, first[wait], last[wait]))
+    return Plan(skip, firsts, waiting, book, carried)
+
+
+def _ranges(n: int, starts: I64, stops: I64) -> Bools:
+    """A mask of n rows, True in each (disjoint) range starts[i]:stops[i]."""
+    edge = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(edge, starts, 1)
+    np.subtract.at(edge, stops, 1)
+    mask: Bools = np.cumsum(edge[:n]) > 0
+    return mask
 
 
 def finish(tracker: ConversationTracker, p: Plan, s: Sorted, rows: I64, index: I64,
@@ -287,7 +302,6 @@ def finish(tracker: ConversationTracker, p: Plan, s: Sorted, rows: I64, index: I
     if not len(chosen):
         return []
     starts, stops = book.start[chosen], book.stop[chosen]
-    usable = [shapes[book.shape[i]] is not None for i in p.waiting]
     # Their segments, kept in one array: a settled conversation may have to be followed.
     lengths = stops - starts
     at = np.repeat(starts - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths) \
@@ -303,28 +317,28 @@ def finish(tracker: ConversationTracker, p: Plan, s: Sorted, rows: I64, index: I
     kept["payload_len"] = s.payload_len[at]
     kept["wscale"] = wscale[rows[at]]
     kept["ident"] = ident[rows[at]]
-    offsets = np.concatenate(([0], np.cumsum(lengths))).tolist()
+    offsets = np.concatenate(([0], np.cumsum(lengths)))
+    # Settled in the order of their first frames, as the tracker numbers them.
+    firsts = index[rows[starts]]
+    order = np.argsort(firsts, kind="stable")
     records = []
     later: list[int] = []
-    for k, (i, start, stop, ok) in enumerate(zip(p.waiting, starts.tolist(), stops.tolist(),
-                                                 usable, strict=True)):
-        if not ok:
+    for i, start, stop, first, first_ns, last_ns, forward, c2s, s2c, pid, lo, hi in zip(
+            chosen[order].tolist(), starts[order].tolist(), stops[order].tolist(),
+            firsts[order].tolist(), s.ts_ns[starts[order]].tolist(),
+            s.ts_ns[stops[order] - 1].tolist(), book.client_forward[chosen[order]].tolist(),
+            book.bytes_c2s[chosen[order]].tolist(), book.bytes_s2c[chosen[order]].tolist(),
+            s.pid[starts[order]].tolist(), offsets[:-1][order].tolist(),
+            offsets[1:][order].tolist(), strict=True):
+        template = shapes[book.shape[i]]
+        if template is None:
             later.extend(range(start, stop))
             continue
-        template = shapes[book.shape[i]]
-        assert template is not None
-        records.append(Settled(
-            0, pairs[int(s.pid[start])], bool(book.client_forward[i]), int(index[rows[start]]),
-            int(s.ts_ns[start]), int(s.ts_ns[stop - 1]), stop - start,
-            int(book.bytes_c2s[i]), int(book.bytes_s2c[i]), template, kept, offsets[k],
-            offsets[k + 1]))
-    records.sort(key=_first)
+        records.append(Settled(0, pairs[pid], forward, first, first_ns, last_ns, stop - start,
+                               c2s, s2c, template, kept, lo, hi))
     tracker.settle(records)
+    later.sort()
     return later
-
-
-def _first(rec: Settled) -> int:
-    return rec.first_index
 
 
 def _template(tracker: ConversationTracker, conv: Conversation, s: Sorted, start: int,

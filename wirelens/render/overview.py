@@ -17,7 +17,8 @@ from rich.rule import Rule
 from rich.text import Text
 
 from wirelens.explain.catalog import Catalog
-from wirelens.explain.conversation_summary import ConversationSummary
+from wirelens.explain.conversation_record import Settled
+from wirelens.explain.conversation_summary import ConversationSummary, addr_text
 from wirelens.explain.model import SCHEMA_VERSION
 from wirelens.explain.overview import FlowSummary, Overview
 from wirelens.explain.text import Message
@@ -58,25 +59,62 @@ def conversation_json(s: ConversationSummary, cat: Catalog, start_ns: int) -> st
     """``json.dumps(conversation_entry(s, cat, start_ns), ensure_ascii=False)``, written
     out piece by piece: the same text, several times faster (a big capture has a million
     conversations). tests/render/test_overview_json.py checks that the two agree."""
+    return _entry(s.number, s.client, s.server, _story(s, cat), s.packet_count, s.bytes_c2s,
+                  s.bytes_s2c, s.first_ns, s.last_ns, start_ns, _outcome(s))
+
+
+def settled_json(rec: Settled, name: Callable[[Any], tuple[str, int]], cat: Catalog,
+                 start_ns: int) -> str:
+    """``conversation_json`` of a settled conversation's summary (``rec.summary(name)``),
+    without making it: what it shares with its template is written once per shape."""
+    t = rec.template
+    parts = _shapes.get((cat.lang, id(t)))
+    if parts is None or parts[0] is not t:
+        parts = _shapes[(cat.lang, id(t))] = (t, _story(t, cat), _outcome(t))
+    client, server = rec.pair if rec.client_first else rec.pair[::-1]
+    return _entry(rec.number, addr_text(name(client)), addr_text(name(server)), parts[1],
+                  rec.packet_count, rec.bytes_c2s, rec.bytes_s2c, rec.first_ns, rec.last_ns,
+                  start_ns, parts[2])
+
+
+# (language, id of a template): (the template, its story's text, its outcome's text)
+_shapes: dict[tuple[str, int], tuple[ConversationSummary, str, str]] = {}
+
+
+def _entry(number: int, client: str, server: str, story: str, packets: int, c2s: int,
+           s2c: int, first_ns: int, last_ns: int, start_ns: int, outcome: str) -> str:
     q = _quote
-    verdict = _verdict_json(s, cat)
+    return (
+        f'{{"number": {number!r}, "client": {q(client)}, "server": {q(server)}, {story}, '
+        f'"packets": {packets!r}, "bytes": {{"client_to_server": {c2s!r}, '
+        f'"server_to_client": {s2c!r}}}, "start": {_seconds(first_ns - start_ns)!r}, '
+        f'"duration": {_seconds(last_ns - first_ns)!r}, {outcome}}}'
+    )
+
+
+def _story(s: ConversationSummary, cat: Catalog) -> str:
+    """The fields from ``client_guessed`` to ``history``."""
+    q = _quote
+    return (
+        f'"client_guessed": {_BOOL[s.client_guessed]}, "handshake": {q(s.handshake)}, '
+        f'"close": {q(s.close)}, "half_close": {_BOOL[s.half_close]}, '
+        f'"closed_first": {q(s.closed_first)}, {_verdict_json(s, cat)}, '
+        f'"history": {q(s.history)}'
+    )
+
+
+def _outcome(s: ConversationSummary) -> str:
+    """The fields from ``final_states`` to the end."""
+    q = _quote
     copies = set(s.artefacts)
     anomalies = ", ".join(f'{{"kind": {q(kind)}, "packet": {packet!r}, '
                           f'"artefact": {_BOOL[packet in copies]}}}'
                           for kind, packet in s.anomalies)
     counts = ", ".join(f"{q(kind)}: {count!r}" for kind, count in s.anomaly_counts)
     return (
-        f'{{"number": {s.number!r}, "client": {q(s.client)}, "server": {q(s.server)}, '
-        f'"client_guessed": {_BOOL[s.client_guessed]}, "handshake": {q(s.handshake)}, '
-        f'"close": {q(s.close)}, "half_close": {_BOOL[s.half_close]}, '
-        f'"closed_first": {q(s.closed_first)}, {verdict}, "history": {q(s.history)}, '
-        f'"packets": {s.packet_count!r}, "bytes": {{"client_to_server": {s.bytes_c2s!r}, '
-        f'"server_to_client": {s.bytes_s2c!r}}}, '
-        f'"start": {_seconds(s.first_ns - start_ns)!r}, '
-        f'"duration": {_seconds(s.last_ns - s.first_ns)!r}, '
         f'"final_states": {{"client": {q(s.final_states[0].value)}, '
         f'"server": {q(s.final_states[1].value)}}}, "anomalies": [{anomalies}], '
-        f'"anomaly_counts": {{{counts}}}, "anomalies_cut": {_BOOL[s.anomalies_cut]}}}'
+        f'"anomaly_counts": {{{counts}}}, "anomalies_cut": {_BOOL[s.anomalies_cut]}'
     )
 
 
