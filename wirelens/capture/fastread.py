@@ -268,11 +268,6 @@ class _Share:
         self.tracker = ConversationTracker(keep_packets=False, max_anomalies=MAX_ANOMALIES,
                                            endpoints=endpoint_address, max_open=max_open)
         self._feeder = Feeder(self.tracker)
-        self.tracker.settled_log = []
-        # The JSON lines of the settled conversations held, by first frame, written as
-        # they are settled (while this process would otherwise wait for the reader)
-        # rather than all at the end; dropped if one goes on (and when handed back).
-        self._written: dict[int, str] = {}
         self.cat = Catalog(lang)
         self.kinds: set[str] = set()
         self.start_ns = 0
@@ -285,26 +280,16 @@ class _Share:
               start_ns: int) -> None:
         self.start_ns = start_ns
         self._feeder.feed(cols, lo, hi)
-        log = self.tracker.settled_log
-        if log:
-            written, cat = self._written, self.cat
-            for rec in log:
-                written[rec.first_index] = settled_json(rec, endpoint_address, cat, start_ns)
-            log.clear()
         if sweep_ns is not None:
             self._ended(self.tracker.pop_finished_records(sweep_ns, QUIET_NS))
 
     def _ended(self, summaries: list[ConversationSummary | Settled]) -> None:
         cat, start, kinds, pending = self.cat, self.start_ns, self.kinds, self._pending
         add = pending.append
-        written = self._written.pop
         for s in summaries:
             if isinstance(s, Settled):  # nothing to add to ``kinds``: no anomaly
-                line = written(s.first_index, None)
-                add((s.first_index, False,
-                     line or settled_json(s, endpoint_address, cat, start)))
+                add((s.first_index, False, settled_json(s, endpoint_address, cat, start)))
                 continue
-            written(s.first_packet, None)  # it was settled, then went on
             add((s.first_packet, s.anomalies_cut, conversation_json(s, cat, start)))
             for kind, _ in s.anomaly_counts:
                 kinds.add(kind)

@@ -150,9 +150,6 @@ class ConversationTracker:
         # What the tracker said of the first conversation of each shape (``settle``), or
         # None when that shape cannot be settled.
         self.shapes: dict[Any, ConversationSummary | None] = {}
-        # When a list, every conversation ``settle`` takes is added to it too (for a caller
-        # that writes settled conversations out ahead of time).
-        self.settled_log: list[Settled] | None = None
 
     def _conversation(self, pair: Pair, forward: bool, flags: int, seq: int, index: int,
                       ts_ns: int) -> tuple[Conversation | None, bool]:
@@ -461,8 +458,6 @@ class ConversationTracker:
             self._all[rec.number] = rec
             self._pushed += 1
             heapq.heappush(self._ended, (rec.last_ns, self._pushed, rec))
-        if self.settled_log is not None:
-            self.settled_log.extend(records)
 
     def _revive(self, rec: Settled) -> Conversation:
         """A settled conversation that goes on: its own segments followed again, one by
