@@ -144,7 +144,7 @@ def test_a_conversation_waits_for_its_close_across_stretches() -> None:
     convs = [conversation(rng, host(i, 40000 + i), host(900, 80), 10**9 + i * 10**6,
                           exchanges=3) for i in range(40)]
     rows = interleaved(convs)
-    stretches = list(range(0, len(rows), 37)) + [len(rows)]
+    stretches = list(range(0, len(rows), 250)) + [len(rows)]
     waiting, settled = fed(rows, stretches)
     _, settled_alone = fed(rows, stretches, wait=False)
     assert settled > settled_alone
@@ -239,3 +239,27 @@ def test_damaged_conversations_come_out_as_one_by_one(seed: int, faults: int, st
     expected = one_by_one(rows, stretches)
     assert fed(rows, stretches)[0] == expected
     assert fed(rows, stretches, wait=False)[0] == expected
+
+
+def test_a_conversation_waits_a_few_stretches_at_most() -> None:
+    """One that stays open (a long download) is followed once it has waited for the end
+    of ``Feeder.STRETCHES`` stretches: a capture of half-open conversations does not make
+    every stretch carry them all again."""
+    rng = random.Random(5)
+    slow = conversation(rng, host(1, 40001), host(900, 80), 10**9, exchanges=40)
+    busy = [conversation(rng, host(i, 40000 + i), host(901, 80), 10**9 + i * 10**6)
+            for i in range(2, 60)]
+    rows = interleaved([slow, *busy])
+    t = tracker()
+    feeder = Feeder(t)
+    cols = columns(rows)
+    syn = next(i for i, r in enumerate(rows) if r == slow[0]) + 1  # its frame number
+    stretches = list(range(0, len(rows), 40)) + [len(rows)]
+    waited = 0
+    for lo, hi in zip(stretches[:-1], stretches[1:], strict=True):
+        feeder.feed(cols, lo, hi)
+        waiting = feeder._waiting
+        waited += waiting is not None and syn in waiting.index.tolist()
+    assert 0 < waited <= Feeder.STRETCHES
+    feeder.flush()
+    assert in_order(t.summaries()) == one_by_one(rows, stretches)

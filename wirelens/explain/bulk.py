@@ -21,6 +21,7 @@ Pure: no I/O.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 
 import numpy as np
@@ -76,12 +77,12 @@ def pair_columns(cols: TcpColumns, lo: int, hi: int) -> tuple[I64, npt.NDArray[n
 
 
 def feed_columns(tracker: ConversationTracker, cols: TcpColumns, lo: int, hi: int,
-                 carry: int = 0) -> I64:
+                 carry: int = 0, since: int = 0) -> I64:
     """Rows lo:hi of ``cols`` into ``tracker``, as ``feed_summary`` one by one would; new
     conversations are numbered in frame order. No sweep may fall inside the rows. Up to
     ``carry`` rows of conversations that may yet be settled whole (``settle``) are not
     fed: their rows are returned (increasing), for the caller to feed with the next ones
-    (``Feeder``)."""
+    (``Feeder``), of conversations that began at frame ``since`` or later."""
     none = np.zeros(0, dtype=np.int64)
     if hi <= lo:
         return none
@@ -90,7 +91,8 @@ def feed_columns(tracker: ConversationTracker, cols: TcpColumns, lo: int, hi: in
     rows = order + lo
     view = _sorted(cols, rows, ids, forward, order)
     plain = _plain(view)
-    told = settle.plan(tracker, view, plain, pairs, tracker.room, carry)
+    told = settle.plan(tracker, view, plain, pairs, tracker.room, carry,
+                       cols.index[rows] < since if since else None)
     skip = None if told is None else told.skip
     special, runs = _plan(view, plain if skip is None else plain & ~skip, skip)
     feed = tracker.feed_summary
@@ -148,16 +150,22 @@ class Feeder:
     segments are fed before anything of it is asked (``flush``)."""
 
     CARRY = 1 << 16
+    STRETCHES = 3  # a conversation waits for the end of at most this many stretches
 
     def __init__(self, tracker: ConversationTracker) -> None:
         self.tracker = tracker
         self._waiting: TcpColumns | None = None
+        self._begun: deque[int] = deque(maxlen=self.STRETCHES)  # each stretch's first frame
 
     def feed(self, cols: TcpColumns, lo: int, hi: int) -> None:
+        if hi <= lo:
+            return
+        self._begun.append(int(cols.index[lo]))
         if self._waiting is not None and len(self._waiting):
             cols = self._waiting.then(cols.take(np.arange(lo, hi)))
             lo, hi = 0, len(cols)
-        rows = feed_columns(self.tracker, cols, lo, hi, self.CARRY)
+        since = self._begun[0] if len(self._begun) == self._begun.maxlen else 0
+        rows = feed_columns(self.tracker, cols, lo, hi, self.CARRY, since)
         self._waiting = cols.take(rows) if len(rows) else None
 
     def flush(self) -> None:

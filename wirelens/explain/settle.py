@@ -231,10 +231,12 @@ class Plan:
 
 
 def plan(tracker: ConversationTracker, s: Sorted, plain: Bools, pairs: list[Pair],
-         room: int, carry: int = 0) -> Plan | None:
+         room: int, carry: int = 0, waited: Bools | None = None) -> Plan | None:
     """Which textbook conversations of the stretch to settle, and (up to ``carry`` rows)
-    which to keep waiting for the next stretch, unclosed; None when none can be: the
-    tracker keeps frame numbers, or ``room`` (conversations it may still take without
+    which to keep waiting for the next stretch, unclosed, unless they waited long enough
+    already (``waited``: the rows of conversations that began too early); None when none
+    can be:
+    the tracker keeps frame numbers, or ``room`` (conversations it may still take without
     forgetting any early) could run out."""
     n = len(s.pid)
     if not tracker.settles or room <= n:
@@ -248,7 +250,7 @@ def plan(tracker: ConversationTracker, s: Sorted, plain: Bools, pairs: list[Pair
                                                    s.pid[first].tolist(), strict=True)):
             if stop - start > carry:
                 break
-            if held(pairs[pid]) is None:
+            if (waited is None or not waited[start]) and held(pairs[pid]) is None:
                 waits.append(k)
                 carry -= stop - start
     firsts: list[tuple[Pair, Any, int, int]] = []
