@@ -28,7 +28,8 @@ MASK = 0xFFFFFFFF
 
 def conversation(rng: random.Random, client: int, server: int, t: int, *,
                  close: str = "four", closer: str = "client", exchanges: int = 2) -> list[Row]:
-    """A textbook conversation: handshake, request/response exchanges, a close."""
+    """A textbook conversation: handshake, request/response exchanges, a close ("four",
+    "three", "reset": a RST with ACK, "rst": a RST alone)."""
     c, s = rng.getrandbits(32), rng.getrandbits(32)
     rows: list[Row] = []
 
@@ -53,6 +54,10 @@ def conversation(rng: random.Random, client: int, server: int, t: int, *,
         send(True, c, s, ACK)
     first, other = (True, False) if closer == "client" else (False, True)
     seq = {True: c, False: s}
+    if close in ("reset", "rst"):
+        send(first, seq[first], seq[other] if close == "reset" else 0,
+             RST | ACK if close == "reset" else RST)
+        return rows
     send(first, seq[first], seq[other], FIN | ACK)
     seq[first] += 1
     if close == "four":
@@ -130,13 +135,14 @@ def _held(t: ConversationTracker) -> list[Settled]:
 def test_textbook_conversations_are_settled_as_the_tracker_tells_them() -> None:
     rng = random.Random(1)
     convs = [conversation(rng, host(i, 40000 + i), host(900, 80), 10**9 + i * 1000,
-                          close=("four", "three")[i % 2], closer=("client", "server")[i % 3 == 0])
-             for i in range(60)]
+                          close=("four", "three", "reset", "rst")[i % 4],
+                          closer=("client", "server")[i % 3 == 0])
+             for i in range(80)]
     rows = interleaved(convs)
     got, settled = fed(rows, [0, len(rows)], wait=False)
-    assert settled > 40  # the first of each shape is followed, the rest settled
+    assert settled > 50  # the first of each shape is followed, the rest settled
     assert got == one_by_one(rows, [0, len(rows)])
-    assert {s.verdict for s in got} == {"SF"}
+    assert {s.verdict for s in got} == {"SF", "RSTO", "RSTR"}
 
 
 def test_a_conversation_waits_for_its_close_across_stretches() -> None:
@@ -191,6 +197,8 @@ _FAULTS = ("window", "seq", "ack", "repeat", "drop", "swap", "payload", "rst", "
 
 def _fault(rng: random.Random, rows: list[Row], fault: str) -> list[Row]:
     rows = list(rows)
+    if not rows:
+        return rows
     i = rng.randrange(len(rows))
     t, a, b, seq, ack, flags, win, plen = rows[i]
     if fault == "window":
@@ -228,7 +236,7 @@ def test_damaged_conversations_come_out_as_one_by_one(seed: int, faults: int, st
     for i in range(80):
         conv = conversation(rng, host(i % 70, 40000 + i % 9), host(900 + i % 2, 80),
                             10**9 + i * rng.choice((1000, 10**6)),
-                            close=rng.choice(("four", "three")),
+                            close=rng.choice(("four", "three", "reset", "rst")),
                             closer=rng.choice(("client", "server")),
                             exchanges=rng.randint(0, 3))
         for _ in range(faults if rng.random() < 0.5 else 0):

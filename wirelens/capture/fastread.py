@@ -287,8 +287,10 @@ class _Share:
         cat, start, kinds, pending = self.cat, self.start_ns, self.kinds, self._pending
         add = pending.append
         for s in summaries:
-            if isinstance(s, Settled):  # nothing to add to ``kinds``: no anomaly
+            if isinstance(s, Settled):
                 add((s.first_index, False, settled_json(s, endpoint_address, cat, start)))
+                for kind, _ in s.template.anomaly_counts:
+                    kinds.add(kind)
                 continue
             add((s.first_packet, s.anomalies_cut, conversation_json(s, cat, start)))
             for kind, _ in s.anomaly_counts:

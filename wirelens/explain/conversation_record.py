@@ -159,6 +159,7 @@ class Settled:
     pair: Pair
     client_first: bool
     first_index: int
+    last_index: int
     first_ns: int
     last_ns: int
     packet_count: int
@@ -168,14 +169,16 @@ class Settled:
     rows: Any  # a numpy array of ``settle.REPLAY_ROW``
     start: int
     stop: int
-    reset_by: ClassVar[str] = ""  # a settled conversation closed with FINs
+    reset_by: ClassVar[str] = ""  # (a settled conversation is over, FINs or RST)
 
     def summary(self, endpoints: Callable[[Any], tuple[str, int]]) -> ConversationSummary:
         t = self.template
         client, server = self.pair if self.client_first else self.pair[::-1]
+        # The template's anomalies are all its last segment's (a RST's ``reset``).
+        anomalies = tuple((kind, self.last_index) for kind, _ in t.anomalies)
         return ConversationSummary(
             self.number, addr_text(endpoints(client)), addr_text(endpoints(server)),
             t.client_guessed, t.handshake, t.close, t.half_close, t.closed_first, (),
             self.bytes_c2s, self.bytes_s2c, self.first_ns, self.last_ns, t.final_states,
-            t.history, t.verdict, self.packet_count, t.anomalies, t.anomaly_counts,
+            t.history, t.verdict, self.packet_count, anomalies, t.anomaly_counts,
             t.anomalies_cut, t.artefacts, self.first_index)

@@ -118,7 +118,7 @@ def textbook(s: Sorted, plain: Bools) -> Textbook:
     # The pair's only group: it begins the pair, and the next group is another pair's.
     only = new_pair[starts] & new_pair[stops]
     unclosed = _unclosed(s, plain, fl, starts[only], stops[only])
-    keep = only & (size >= 6)
+    keep = only & (size >= 4)
     g0, e, size = starts[keep], stops[keep], size[keep]
     g1, g2 = g0 + 1, g0 + 2
     client = fwd[g0]
@@ -127,16 +127,17 @@ def textbook(s: Sorted, plain: Bools) -> Textbook:
     ok &= (fwd[g2] == client) & (fl[g2] == ACK) & (plen[g2] == 0) & (seq[g2] == end[g0])
     ok &= (ack[g2] == end[g1]) & (win[g2] != 0) & (ack[g2] != ack[g0])
     four, closer = _four(s, fl, e, size)
-    three, closer3 = _three(s, fl, e)
-    ok &= four | three
-    closing = np.where(four, 4, 3)
+    three, closer3 = _three(s, fl, e, size)
+    reset, resetter = _reset(s, fl, e)
+    ok &= four | three | reset
+    closing = np.where(four, 4, np.where(three, 3, 1))
     first_mid, end_mid = g0 + 3, e - closing
     # Everything between the handshake and the close is plain.
     odd = np.concatenate(([0], np.cumsum(~plain)))
     ok &= (end_mid >= first_mid) & (odd[np.maximum(end_mid, first_mid)] == odd[first_mid])
     g0, e, client, first_mid, end_mid, closing = (g0[ok], e[ok], client[ok], first_mid[ok],
                                                   end_mid[ok], closing[ok])
-    closer = np.where(four, closer, closer3)[ok]
+    closer = np.where(four, closer, np.where(three, closer3, resetter))[ok]
     if not len(g0):
         empty = np.zeros(0, dtype=np.int64)
         return Textbook(empty, empty, np.zeros(0, dtype=bool), [], empty, empty, unclosed)
@@ -201,13 +202,13 @@ def _four(s: Sorted, fl: I64, e: I64, size: I64) -> tuple[Bools, Bools]:
     return ok, x
 
 
-def _three(s: Sorted, fl: I64, e: I64) -> tuple[Bools, Bools]:
+def _three(s: Sorted, fl: I64, e: I64, size: I64) -> tuple[Bools, Bools]:
     """Groups that end with a three-segment close (FIN, the other FIN on its ACK, the last
     ACK), and the direction of the first FIN."""
     a, b, c = (np.maximum(e - k, 0) for k in (3, 2, 1))
     fwd, seq, ack, end, mine, theirs = s.forward, s.seq, s.ack, s.end, s.mine, s.theirs
     x = fwd[a]
-    ok = (fwd[b] != x) & (fwd[c] == x)
+    ok = (size >= 6) & (fwd[b] != x) & (fwd[c] == x)
     ok &= (fl[a] == FIN | ACK) & (fl[b] == FIN | ACK) & (fl[c] == ACK)
     for r in (a, b, c):
         ok &= (s.payload_len[r] == 0) & (s.window[r] != 0)
@@ -215,6 +216,16 @@ def _three(s: Sorted, fl: I64, e: I64) -> tuple[Bools, Bools]:
     ok &= (seq[b] == end[mine[b]]) & (ack[b] == end[a])
     ok &= (seq[c] == end[a]) & (ack[c] == end[b]) & (ack[c] != ack[a])
     return ok, x
+
+
+def _reset(s: Sorted, fl: I64, e: I64) -> tuple[Bools, Bools]:
+    """Groups that end with a RST (with or without ACK) where its sender's last segment
+    ended, acknowledging all the peer sent, and the direction of the RST. Wireshark
+    flags nothing else of it (the RST itself is listed, as ``reset``)."""
+    r = np.maximum(e - 1, 0)
+    ok = ((fl[r] == RST | ACK) & (s.ack[r] == s.end[s.theirs[r]])) | (fl[r] == RST)
+    ok &= (s.payload_len[r] == 0) & (s.seq[r] == s.end[s.mine[r]])
+    return ok, s.forward[r]
 
 
 @dataclass(slots=True)
@@ -297,7 +308,7 @@ def finish(tracker: ConversationTracker, p: Plan, s: Sorted, rows: I64, index: I
     shapes = tracker.shapes
     for pair, shape, start, stop in p.firsts:
         conv = tracker.held(pair)
-        shapes[shape] = _template(tracker, conv, s, start, stop) \
+        shapes[shape] = _template(tracker, conv, s, start, stop, int(index[rows[stop - 1]])) \
             if type(conv) is Conversation else None
     book = p.book
     chosen = np.array(p.waiting, dtype=np.int64)
@@ -325,9 +336,10 @@ def finish(tracker: ConversationTracker, p: Plan, s: Sorted, rows: I64, index: I
     order = np.argsort(firsts, kind="stable")
     records = []
     later: list[int] = []
-    for i, start, stop, first, first_ns, last_ns, forward, c2s, s2c, pid, lo, hi in zip(
+    lasts = index[rows[stops - 1]]
+    for i, start, stop, first, last, first_ns, last_ns, forward, c2s, s2c, pid, lo, hi in zip(
             chosen[order].tolist(), starts[order].tolist(), stops[order].tolist(),
-            firsts[order].tolist(), s.ts_ns[starts[order]].tolist(),
+            firsts[order].tolist(), lasts[order].tolist(), s.ts_ns[starts[order]].tolist(),
             s.ts_ns[stops[order] - 1].tolist(), book.client_forward[chosen[order]].tolist(),
             book.bytes_c2s[chosen[order]].tolist(), book.bytes_s2c[chosen[order]].tolist(),
             s.pid[starts[order]].tolist(), offsets[:-1][order].tolist(),
@@ -336,24 +348,31 @@ def finish(tracker: ConversationTracker, p: Plan, s: Sorted, rows: I64, index: I
         if template is None:
             later.extend(range(start, stop))
             continue
-        records.append(Settled(0, pairs[pid], forward, first, first_ns, last_ns, stop - start,
-                               c2s, s2c, template, kept, lo, hi))
+        records.append(Settled(0, pairs[pid], forward, first, last, first_ns, last_ns,
+                               stop - start, c2s, s2c, template, kept, lo, hi))
     tracker.settle(records)
     later.sort()
     return later
 
 
 def _template(tracker: ConversationTracker, conv: Conversation, s: Sorted, start: int,
-              stop: int) -> ConversationSummary | None:
-    """The summary of a shape's first conversation, if it came out as the shape promises."""
+              stop: int, last_index: int) -> ConversationSummary | None:
+    """The summary of a shape's first conversation, if it came out as the shape promises:
+    complete, then closed with FINs and nothing flagged, or reset and only the RST listed;
+    every segment counted, every byte once, over at its last segment."""
     got = tracker.summary(conv)
     client_rows = s.forward[start:stop] == conv.client_first
     c2s = int(s.payload_len[start:stop][client_rows].sum())
     s2c = int(s.payload_len[start:stop][~client_rows].sum())
-    if (got.handshake != "complete" or got.close not in ("four-segment", "three-segment")
-            or got.anomaly_counts or got.artefacts or got.half_close or got.client_guessed
-            or conv.packet_count != stop - start or got.bytes_c2s != c2s
-            or got.bytes_s2c != s2c or conv.last_ns != int(s.ts_ns[stop - 1])
-            or conv.first_ns != int(s.ts_ns[start]) or not finished(conv) or conv.reset_by):
+    if got.close == "reset":
+        over = bool(conv.reset_by) and got.anomaly_counts == (("reset", 1),) \
+            and got.anomalies == (("reset", last_index),)
+    else:
+        over = got.close in ("four-segment", "three-segment") and not got.anomaly_counts \
+            and finished(conv) and not conv.reset_by
+    if (not over or got.handshake != "complete" or got.artefacts or got.half_close
+            or got.client_guessed or conv.packet_count != stop - start
+            or got.bytes_c2s != c2s or got.bytes_s2c != s2c or got.anomalies_cut
+            or conv.last_ns != int(s.ts_ns[stop - 1]) or conv.first_ns != int(s.ts_ns[start])):
         return None
     return got

@@ -68,6 +68,8 @@ def settled_json(rec: Settled, name: Callable[[Any], tuple[str, int]], cat: Cata
     """``conversation_json`` of a settled conversation's summary (``rec.summary(name)``),
     without making it: what it shares with its template is written once per shape."""
     t = rec.template
+    if t.anomalies:  # a reset: its own frame number among the anomalies
+        return conversation_json(rec.summary(name), cat, start_ns)
     parts = _shapes.get((cat.lang, id(t)))
     if parts is None or parts[0] is not t:
         parts = _shapes[(cat.lang, id(t))] = (t, _story(t, cat), _outcome(t))
