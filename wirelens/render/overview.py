@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from json.encoder import encode_basestring
 from typing import Any, TextIO
 
@@ -68,19 +69,37 @@ def settled_json(rec: Settled, name: Callable[[Any], tuple[str, int]], cat: Cata
     """``conversation_json`` of a settled conversation's summary (``rec.summary(name)``),
     without making it: what it shares with its template is written once per shape."""
     t = rec.template
-    if t.anomalies:  # a reset: its own frame number among the anomalies
-        return conversation_json(rec.summary(name), cat, start_ns)
-    parts = _shapes.get((cat.lang, id(t)))
-    if parts is None or parts[0] is not t:
-        parts = _shapes[(cat.lang, id(t))] = (t, _story(t, cat), _outcome(t))
-    client, server = rec.pair if rec.client_first else rec.pair[::-1]
-    return _entry(rec.number, addr_text(name(client)), addr_text(name(server)), parts[1],
-                  rec.packet_count, rec.bytes_c2s, rec.bytes_s2c, rec.first_ns, rec.last_ns,
-                  start_ns, parts[2])
+    parts = _shapes.get(id(t))
+    if parts is None or parts[0] is not t or parts[1] != cat.lang:
+        parts = _shapes[id(t)] = _shape_parts(t, cat)
+    _, _, head, middle, tail = parts
+    a, b = rec.pair
+    # Addresses need no JSON escapes: digits, dots, colons, hex letters, brackets.
+    client, server = (addr_text(name(a)), addr_text(name(b))) if rec.client_first \
+        else (addr_text(name(b)), addr_text(name(a)))
+    first_ns = rec.first_ns
+    return (
+        f'{{"number": {rec.number!r}, "client": "{client}", "server": "{server}", {head}'
+        f'"packets": {rec.packet_count!r}, "bytes": {{"client_to_server": {rec.bytes_c2s!r}, '
+        f'"server_to_client": {rec.bytes_s2c!r}}}, '
+        f'"start": {round((first_ns - start_ns) / 1e9, 6)!r}, '
+        f'"duration": {round((rec.last_ns - first_ns) / 1e9, 6)!r}, {middle}'
+        + (f"{rec.last_index!r}{tail}" if tail else "}")
+    )
 
 
-# (language, id of a template): (the template, its story's text, its outcome's text)
-_shapes: dict[tuple[str, int], tuple[ConversationSummary, str, str]] = {}
+def _shape_parts(t: ConversationSummary, cat: Catalog
+                 ) -> tuple[ConversationSummary, str, str, str, str]:
+    """(the template, the language, the text before "packets", the text after "duration"
+    up to its anomaly's frame number, the rest after that: "" when it lists none)."""
+    assert len(t.anomalies) <= 1, "a template lists its RST at most (settle._template)"
+    outcome = _outcome(replace(t, anomalies=tuple((kind, -1) for kind, _ in t.anomalies)))
+    middle, _, tail = outcome.partition("-1")
+    return t, cat.lang, _story(t, cat) + ", ", middle, tail + "}" if t.anomalies else ""
+
+
+# id of a template: what ``settled_json`` writes of it (see ``_shape_parts``)
+_shapes: dict[int, tuple[ConversationSummary, str, str, str, str]] = {}
 
 
 def _entry(number: int, client: str, server: str, story: str, packets: int, c2s: int,
