@@ -9,6 +9,7 @@ import random
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -178,10 +179,11 @@ def test_a_settled_conversation_that_goes_on_is_followed_again() -> None:
     assert again and "retransmission" in dict(again[0].anomaly_counts)
 
 
-def test_a_new_syn_on_a_settled_pair_begins_a_new_conversation() -> None:
+@pytest.mark.parametrize("close", ["four", "three", "reset", "rst"])
+def test_a_new_syn_on_a_settled_pair_begins_a_new_conversation(close: str) -> None:
     rng = random.Random(4)
-    convs = [conversation(rng, host(i, 40000 + i), host(900, 80), 10**9 + i * 1000)
-             for i in range(5)]
+    convs = [conversation(rng, host(i, 40000 + i), host(900, 80), 10**9 + i * 1000,
+                          close=close) for i in range(5)]
     rows = interleaved(convs)
     reuse = conversation(rng, host(4, 40004), host(900, 80), rows[-1][0] + 10**6)
     whole = rows + reuse

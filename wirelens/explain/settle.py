@@ -1,26 +1,29 @@
 """Whole conversations told at once, when they are the textbook exchange.
 
 Theory of operation. Most conversations of a capture are a three-way handshake, data in
-order that the analysis has nothing to say of, and a three- or four-segment close. All
-the overview says of such a conversation, apart from its own sums (packets, bytes, times,
-addresses), follows from its *shape*: who closed first, in how many segments, and the
-order in which each side first sent data and pure ACKs (its history letters). In a
-stretch of segments sorted by port pair (``bulk``), ``textbook`` finds them with numpy:
-a group of one pair's rows that is the pair's only group there, begins with a SYN, goes
-on with a SYN-ACK acknowledging it and an ACK acknowledging that, then rows that
-``bulk`` found plain, and ends with the close, each step in order (every sequence number
-where its sender's last segment ended, every ACK acknowledging exactly what the close
-needs and moving the acknowledgement on, no window zero, no payload), so that Wireshark's
-analysis flags none of its segments.
+order that the analysis has nothing to say of, and a three- or four-segment close or a
+RST. All the overview says of such a conversation, apart from its own sums (packets,
+bytes, times, addresses, the RST's frame), follows from its *shape*: who closed first and
+how (close segments: 4, 3, or 1 for a RST), and the order in which each side first sent
+data and pure ACKs (its history letters). In a stretch of segments sorted by port pair
+(``bulk``), ``textbook`` finds them with numpy: a group of one pair's rows that is the
+pair's only group there, begins with a SYN, goes on with a SYN-ACK acknowledging it and
+an ACK acknowledging that, then rows that ``bulk`` found plain, and ends with the close,
+each step in order (every sequence number where its sender's last segment ended, every
+ACK acknowledging exactly what the close needs and moving the acknowledgement on, no
+window zero, no payload), so that Wireshark's analysis flags none of its segments but
+the RST.
 
 The first conversation of each shape is followed by the tracker itself, segment by
-segment; if it came out as the shape promises (complete, closed, nothing flagged, every
-byte counted once), its summary becomes the shape's template, and later conversations of
-that shape are *settled*: held by the tracker as ``Settled`` records, the template plus
-their own sums, until they are forgotten. If a later segment joins one (a FIN sent
-again ...), the tracker follows its kept segments one by one first. So each overview is
-the tracker's own; tests/explain/test_bulk.py and tests/capture/test_fastread.py compare
-with feeding every segment. Pure: no I/O.
+segment; if it came out as the shape promises (complete, closed with nothing flagged or
+reset with only its RST listed, every byte counted once), its summary becomes the shape's
+template, and later conversations of that shape are *settled*: held by the tracker as
+``Settled`` records, the template plus their own sums, until they are forgotten. If a
+later segment joins one (a FIN sent again ...), the tracker follows its kept segments one
+by one first. A group that begins as a textbook conversation but has not closed by the
+end of the stretch may wait for the next (``bulk.Feeder``). So each overview is the
+tracker's own; tests/explain/test_settle.py, test_bulk.py and
+tests/capture/test_fastread.py compare with feeding every segment. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -245,10 +248,9 @@ def plan(tracker: ConversationTracker, s: Sorted, plain: Bools, pairs: list[Pair
          room: int, carry: int = 0, waited: Bools | None = None) -> Plan | None:
     """Which textbook conversations of the stretch to settle, and (up to ``carry`` rows)
     which to keep waiting for the next stretch, unclosed, unless they waited long enough
-    already (``waited``: the rows of conversations that began too early); None when none
-    can be:
-    the tracker keeps frame numbers, or ``room`` (conversations it may still take without
-    forgetting any early) could run out."""
+    already (``waited``: the rows of conversations that began too early). None when none
+    can be: the tracker keeps frame numbers, or ``room`` (conversations it may still take
+    without forgetting any early) could run out."""
     n = len(s.pid)
     if not tracker.settles or room <= n:
         return None
@@ -364,9 +366,11 @@ def _template(tracker: ConversationTracker, conv: Conversation, s: Sorted, start
     client_rows = s.forward[start:stop] == conv.client_first
     c2s = int(s.payload_len[start:stop][client_rows].sum())
     s2c = int(s.payload_len[start:stop][~client_rows].sum())
+    # Finished either way: a SYN on its port pair then begins a new conversation, as
+    # ``ConversationTracker`` takes it of a settled one without asking.
     if got.close == "reset":
         over = bool(conv.reset_by) and got.anomaly_counts == (("reset", 1),) \
-            and got.anomalies == (("reset", last_index),)
+            and got.anomalies == (("reset", last_index),) and finished(conv)
     else:
         over = got.close in ("four-segment", "three-segment") and not got.anomaly_counts \
             and finished(conv) and not conv.reset_by
