@@ -10,6 +10,7 @@ report gives the load average before each run; other work on the machine slows b
 tools, and the ratio less than either).
 
     python bench/run.py /tmp/bench-1m.pcap
+    python bench/run.py --runs 5 /tmp/bench-1m.pcap   # medians of 5 runs each, alternating
     python bench/run.py --generate 1000000 /tmp/bench-1m.pcap   # write the file first
 """
 
@@ -83,6 +84,15 @@ def _tree(pid: int) -> list[int]:
     return out
 
 
+def _median(runs: list[tuple[float, int, int, int, float]]
+            ) -> tuple[float, int, int, int, float]:
+    """The run of median wall time (the upper one of an even count), with its other
+    figures; the worst exit status and the highest memory of all runs."""
+    chosen = sorted(runs)[len(runs) // 2]
+    return (chosen[0], max(r[1] for r in runs), max((r[2] for r in runs), key=abs),
+            max(r[3] for r in runs), chosen[4])
+
+
 def _load() -> float:
     """The one-minute load average (Linux), to judge how busy the machine was."""
     with open("/proc/loadavg") as fh:
@@ -94,19 +104,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("file")
     parser.add_argument("--generate", type=int, metavar="N", help="first write N packets")
     parser.add_argument("--keep-output", action="store_true")
+    parser.add_argument("--runs", type=int, default=1,
+                        help="run both this many times, alternately; the medians are reported")
     args = parser.parse_args(argv)
     if args.generate:
         subprocess.run([sys.executable, str(HERE / "gen_capture.py"), str(args.generate),
                         args.file], check=True)
-    size = os.path.getsize(args.file)
-    ours_out, theirs_out = args.file + ".explain.json", args.file + ".tshark.txt"
-    load_before = [_load()]
-    ours = run([str(EXPLAIN), "--summary", "--format", "json", args.file], ours_out)
     if shutil.which("tshark") is None:
         print("tshark is not installed", file=sys.stderr)
         return 1
-    load_before.append(_load())
-    theirs = run(["tshark", "-q", "-z", "conv,tcp", "-r", args.file], theirs_out)
+    size = os.path.getsize(args.file)
+    ours_out, theirs_out = args.file + ".explain.json", args.file + ".tshark.txt"
+    load_before: list[float] = []
+    ours_runs, theirs_runs = [], []
+    for _ in range(args.runs):  # one after the other, so both see the machine alike
+        load_before.append(_load())
+        ours_runs.append(run([str(EXPLAIN), "--summary", "--format", "json", args.file],
+                             ours_out))
+        load_before.append(_load())
+        theirs_runs.append(run(["tshark", "-q", "-z", "conv,tcp", "-r", args.file],
+                               theirs_out))
+    ours, theirs = _median(ours_runs), _median(theirs_runs)
     with open(ours_out, encoding="utf-8") as fh:
         conversations = len(json.load(fh)["conversations"])
     with open(theirs_out, encoding="utf-8") as fh:
@@ -114,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "file": args.file,
         "bytes": size,
+        "runs": args.runs,
         "explain_pcap": {"seconds": round(ours[0], 2), "cpu_seconds": round(ours[4], 2),
                          "peak_rss_mib": ours[1], "peak_pss_tree_mib": ours[3],
                          "exit": ours[2], "conversations": conversations},
@@ -121,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
                             "peak_rss_mib": theirs[1], "peak_pss_tree_mib": theirs[3],
                             "exit": theirs[2], "conversations": tshark_convs},
         "ratio": round(ours[0] / theirs[0], 3) if theirs[0] else None,
+        "ratios": [round(o[0] / t[0], 3) for o, t in zip(ours_runs, theirs_runs, strict=True)
+                   if t[0]],
         "load_average_before": load_before,
     }
     print(json.dumps(report, indent=2))
