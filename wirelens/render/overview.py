@@ -71,6 +71,8 @@ def settled_json(rec: Settled, name: Callable[[Any], tuple[str, int]], cat: Cata
     t = rec.template
     parts = _shapes.get(id(t))
     if parts is None or parts[0] is not t or parts[1] != cat.lang:
+        if len(_shapes) >= _SHAPES_KEPT:  # each tracker has templates of its own
+            _shapes.clear()
         parts = _shapes[id(t)] = _shape_parts(t, cat)
     _, _, head, middle, tail = parts
     a, b = rec.pair
@@ -100,6 +102,7 @@ def _shape_parts(t: ConversationSummary, cat: Catalog
 
 # id of a template: what ``settled_json`` writes of it (see ``_shape_parts``)
 _shapes: dict[int, tuple[ConversationSummary, str, str, str, str]] = {}
+_SHAPES_KEPT = 4096
 
 
 def _entry(number: int, client: str, server: str, story: str, packets: int, c2s: int,
