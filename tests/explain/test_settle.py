@@ -123,14 +123,10 @@ def fed(rows: Sequence[Row], stretches: Sequence[int], *, wait: bool = True
             feeder.feed(cols, lo, hi)
         else:
             feed_columns(t, cols, lo, hi)
-        settled += sum(isinstance(t.held(c.pair), Settled) for c in _held(t))
+        settled += sum(isinstance(c, Settled) for c in t.each_record())
         out += t.pop_finished(int(cols.ts_ns[hi - 1]), QUIET)
     feeder.flush()
     return in_order(out + t.summaries()), settled
-
-
-def _held(t: ConversationTracker) -> list[Settled]:
-    return [c for c in t._all.values() if isinstance(c, Settled)]
 
 
 def test_textbook_conversations_are_settled_as_the_tracker_tells_them() -> None:

@@ -9,7 +9,6 @@ states before and after it, from the one transition table in ``tcp_state``.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
@@ -25,7 +24,6 @@ from wirelens.explain.conversation_record import (
     SegmentKey,
     Settled,
     Side,
-    finished,
     name_role,
     reused,
 )
@@ -34,6 +32,7 @@ from wirelens.explain.conversation_summary import (
     ConversationSummary,
     summarize,
 )
+from wirelens.explain.holding import Holding
 from wirelens.explain.segment import ACK, FIN, RST, SYN, Segment
 from wirelens.explain.tcp_state import Event, State, classify, step
 
@@ -132,20 +131,13 @@ class ConversationTracker:
                  max_anomalies: int | None = None, first_number: int = 1,
                  endpoints: Callable[[Any], Address] | None = None,
                  max_open: int | None = None) -> None:
-        self._by_key: dict[Pair, Conversation | Settled] = {}
-        self._all: dict[int, Conversation | Settled] = {}
-        # (time, tie, conversation): each time a segment left its conversation over (closed
-        # or reset), earliest first; ``pop_finished`` looks at nothing else.
-        self._ended: list[tuple[int, int, Conversation | Settled]] = []
-        self._pushed = 0
+        self._holding = Holding(max_open)
+        self._by_key = self._holding.by_pair  # read for every segment
         self._count = first_number - 1
         self._server_listening = server_listening
         self._keep_packets = keep_packets
         self._max_anomalies = max_anomalies
         self._endpoints = endpoints
-        self._max_open = max_open
-        self._early: list[Conversation | Settled] = []  # forgotten by ``_make_room``
-        self.forgot_early = 0
         self.unfollowed = 0
         # What the tracker said of the first conversation of each shape (``settle``), or
         # None when that shape cannot be settled.
@@ -166,8 +158,7 @@ class ConversationTracker:
             from_client = forward == conv.client_first
             if not syn_only or not reused(conv, from_client, seq):
                 return conv, from_client
-        if self._max_open is not None and len(self._all) >= self._max_open \
-                and not self._make_room():
+        if not self._holding.make_room():
             self.unfollowed += 1
             return None, False
         source, destination = (pair[0], pair[1]) if forward else (pair[1], pair[0])
@@ -198,8 +189,7 @@ class ConversationTracker:
             first_ns=ts_ns,
             packets=[] if self._keep_packets else NO_PACKETS,
         )
-        self._by_key[pair] = conv  # a reused port pair: the old conversation is forgotten
-        self._all[conv.number] = conv
+        self._holding.hold(conv)  # a reused port pair: the old one is found no more by it
         return conv, client == source
 
     def feed(self, seg: Segment) -> SegmentStory:
@@ -345,8 +335,7 @@ class ConversationTracker:
         conv.history = history
         if conv.reset_by or (conv.client.state in CLIENT_DONE
                              and conv.server.state in SERVER_DONE):  # finished(conv)
-            self._pushed += 1
-            heapq.heappush(self._ended, (ts_ns, self._pushed, conv))
+            self._holding.ended(ts_ns, conv)
         return acked, events, sent_ok, received_ok, role, retransmission, kinds
 
     def apply_run(
@@ -421,16 +410,12 @@ class ConversationTracker:
     def renumber_from(self, first: int) -> None:
         """Number the conversations from ``first`` on anew, in the order of the frames that
         began them (``bulk`` begins them pair by pair)."""
-        held = [self._all[n] for n in range(first, self._count + 1) if n in self._all]
-        early = [c for c in self._early if c.number >= first]
-        if len(held) + len(early) < 2:
-            return
-        for conv in held:
-            del self._all[conv.number]
-        for number, conv in enumerate(sorted(held + early, key=_first_index), start=first):
-            conv.number = number
-        for conv in sorted(held, key=_number):
-            self._all[conv.number] = conv
+        self._holding.renumber(first, self._count)
+
+    @property
+    def forgot_early(self) -> int:
+        """Conversations let go before their quiet time, to hold at most ``max_open``."""
+        return self._holding.forgot_early
 
     @property
     def settles(self) -> bool:
@@ -441,7 +426,7 @@ class ConversationTracker:
     @property
     def room(self) -> int:
         """New conversations the tracker can take before one is forgotten early."""
-        return (1 << 62) if self._max_open is None else self._max_open - len(self._all)
+        return self._holding.room
 
     def held(self, pair: Pair) -> Conversation | Settled | None:
         """The conversation a segment of ``pair`` would join now (a SYN may begin another)."""
@@ -451,18 +436,17 @@ class ConversationTracker:
         """Hold conversations told whole (``explain.settle``), as if their segments had
         been fed (numbered on, ended at their last segment); ``settle`` has made sure none
         of their port pairs is held and that room for them needs nobody forgotten."""
+        holding = self._holding
         for rec in records:
             self._count += 1
             rec.number = self._count
-            self._by_key[rec.pair] = rec
-            self._all[rec.number] = rec
-            self._pushed += 1
-            heapq.heappush(self._ended, (rec.last_ns, self._pushed, rec))
+            holding.hold(rec)
+            holding.ended(rec.last_ns, rec)
 
     def _revive(self, rec: Settled) -> Conversation:
         """A settled conversation that goes on: its own segments followed again, one by
         one, under its number, so that the next one finds it as if it had always been."""
-        del self._all[rec.number], self._by_key[rec.pair]
+        self._holding.let_go(rec)
         count, self._count = self._count, rec.number - 1
         feed = self.feed_summary
         for row in rec.rows[rec.start : rec.stop].tolist():
@@ -491,7 +475,7 @@ class ConversationTracker:
 
     def all_closed(self) -> bool:
         """Every conversation seen so far has finished: both FINs acknowledged, or a reset."""
-        return bool(self._all) and all(_over(c) for c in self._all.values())
+        return self._holding.all_over()
 
     def summaries(self) -> list[ConversationSummary]:
         """The conversations not yet handed back by ``pop_finished``, by number."""
@@ -505,35 +489,24 @@ class ConversationTracker:
     def each_record(self) -> Iterator[ConversationSummary | Settled]:
         """``each_summary``, but a settled conversation as its record (for a caller that
         writes it out without making its summary: ``render.overview.settled_json``)."""
-        held = list(self._all.values())
-        if self._early:
-            held = sorted(held + self._early, key=_number)
-        for conv in held:
+        for conv in self._holding.each():
             yield conv if isinstance(conv, Settled) else summarize(conv, self._endpoints)
 
     @property
     def open_count(self) -> int:
-        return len(self._all)
+        return len(self._holding)
 
     def pop_finished(self, now_ns: int, quiet_ns: int) -> list[ConversationSummary]:
         """Summaries of conversations that ended (closed or reset) and have been quiet for
         ``quiet_ns`` before ``now_ns``; the tracker forgets them. A later segment of the
         same port pair then starts a new conversation (Wireshark would continue the old)."""
-        return [self._summary(c) for c in self._pop(now_ns, quiet_ns)]
+        return [self._summary(c) for c in self._holding.pop(now_ns, quiet_ns)]
 
     def pop_finished_records(self, now_ns: int, quiet_ns: int
                              ) -> list[ConversationSummary | Settled]:
         """``pop_finished``, but a settled conversation as its record (``each_record``)."""
         return [c if isinstance(c, Settled) else summarize(c, self._endpoints)
-                for c in self._pop(now_ns, quiet_ns)]
-
-    def _pop(self, now_ns: int, quiet_ns: int) -> list[Conversation | Settled]:
-        done, self._early = self._early, []
-        ended = self._ended
-        while ended and now_ns - ended[0][0] > quiet_ns:
-            self._forget_ended(done)
-        done.sort(key=_first_index)
-        return done
+                for c in self._holding.pop(now_ns, quiet_ns)]
 
     @property
     def _name(self) -> Callable[[Any], Address]:
@@ -548,42 +521,6 @@ class ConversationTracker:
             return conv.summary(self._name)
         return summarize(conv, self._endpoints)
 
-    def _forget_ended(self, done: list[Conversation | Settled]) -> None:
-        """Take the earliest entry of ``_ended``; its conversation goes to ``done`` and is
-        forgotten if that entry was its last segment and it is still over and held (else a
-        later entry stands for it, or it was handed back already)."""
-        ts_ns, _, conv = heapq.heappop(self._ended)
-        if ts_ns == conv.last_ns and self._all.get(conv.number) is conv and _over(conv):
-            done.append(conv)
-            del self._all[conv.number]
-            if self._by_key.get(conv.pair) is conv:
-                del self._by_key[conv.pair]
-
-    def _make_room(self) -> bool:
-        """Forget ended conversations, earliest first, until fewer than ``max_open`` are
-        held; whether that worked."""
-        assert self._max_open is not None
-        before = len(self._early)
-        while self._ended and len(self._all) >= self._max_open:
-            self._forget_ended(self._early)
-        self.forgot_early += len(self._early) - before
-        return len(self._all) < self._max_open
-
-
 def _address(endpoint: Endpoint) -> Address:
     """``feed``'s endpoint keys are (host, port) already."""
     return cast(Address, endpoint)
-
-
-def _first_index(conv: Conversation | Settled) -> int:
-    return conv.first_index
-
-
-def _number(conv: Conversation | Settled) -> int:
-    return conv.number
-
-
-def _over(conv: Conversation | Settled) -> bool:
-    """Closed or reset: a settled conversation always is."""
-    return isinstance(conv, Settled) or bool(conv.reset_by) or finished(conv)
-
