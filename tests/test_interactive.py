@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.terminal import exit_status
+
 EXPLAIN_PCAP = str(Path(sys.executable).parent / "explain-pcap")
 
 
@@ -47,7 +49,7 @@ def test_step_mode_moves_with_keys():
         os.write(fd, b"\x1b[D")  # Left
         assert b"9 / 10" in read_until(fd, b"9 / 10")
         os.write(fd, b"q")
-        assert proc.wait(10) == 0
+        assert exit_status(proc, fd) == 0
     finally:
         proc.kill()
         os.close(fd)
@@ -60,7 +62,7 @@ def test_quiz_scores_the_answers():
             read_until(fd, b"Press 1-4")
             os.write(fd, b"1")
         assert b"Score:" in read_until(fd, b"Score:")
-        assert proc.wait(10) == 0
+        assert exit_status(proc, fd) == 0
     finally:
         proc.kill()
         os.close(fd)
@@ -91,7 +93,7 @@ def test_step_over_the_wire_ends_on_what_the_wire_did():
         os.write(controller, b"\x1b[D")  # Left: the last packet, with where it was seen
         assert f"{pages - 1} / {pages}".encode() in read_until(controller, b"both ends")
         os.write(controller, b"q")
-        assert proc.wait(10) == 0
+        assert exit_status(proc, controller) == 0
     finally:
         proc.kill()
         os.close(controller)

@@ -23,6 +23,7 @@ import pytest
 from rich.console import Console
 
 from tests.conftest import console_script
+from tests.terminal import exit_status
 from wirelens.demos import scenarios
 from wirelens.demos.place import Loopback
 from wirelens.demos.runner import DemoRun, run_scenario
@@ -327,7 +328,7 @@ def test_cli_quiz_on_a_udp_exchange_in_a_terminal() -> None:
             if b"Press 1-4" in chunk:
                 os.write(controller, b"1")
         assert b"Score:" in seen and b"UDP" in seen
-        assert proc.wait(20) == 0
+        assert exit_status(proc, controller) == 0
     finally:
         proc.kill()
         os.close(controller)
