@@ -34,7 +34,7 @@ from wirelens.explain.conversation_summary import (
 )
 from wirelens.explain.holding import Holding
 from wirelens.explain.segment import ACK, FIN, RST, SYN, Segment
-from wirelens.explain.tcp_state import Event, State, classify, step
+from wirelens.explain.tcp_state import Event, State, moves
 
 MOD = 1 << 32
 _MASK, _HALF = MOD - 1, 1 << 31
@@ -51,27 +51,6 @@ _SFR = SYN | FIN | RST
 # packet: a real resend gets a new IPv4 ID and, with timestamps or SACK, a new checksum,
 # and comes after a retransmission timeout (200 ms at least on Linux) or duplicate ACKs.
 ARTEFACT_NS = 1_000_000
-
-
-def _move(bits: int, acked: str, crossing: bool, sender: str, receiver: str
-          ) -> tuple[tuple[Event, Event], State, bool, State, bool]:
-    """The events of a segment (its SYN/FIN/RST/ACK ``bits``, what it acknowledged) and
-    where they take both sides from the states named ``sender`` and ``receiver``:
-    ((events), sender's next state, whether the table expected it, receiver's likewise).
-    ``crossing``: a FIN that crossed the peer's (a simultaneous close). Seen from one
-    point, the peer's FIN was applied first; the sender really went ESTABLISHED ->
-    FIN_WAIT_1, then CLOSING. ``_advance`` asks each input once and looks it up after."""
-    sent_event, received_event = classify(
-        syn=bool(bits & SYN), ack=bool(bits & ACK), fin=bool(bits & FIN),
-        rst=bool(bits & RST), acks_receivers_syn=acked == "syn",
-        acks_receivers_fin=acked == "fin")
-    if crossing:
-        state, sent_ok = step(State.ESTABLISHED, sent_event)
-        state, _ = step(state, Event.RCV_FIN)
-    else:
-        state, sent_ok = step(State[sender], sent_event)
-    received, received_ok = step(State[receiver], received_event)
-    return (sent_event, received_event), state, sent_ok, received, received_ok
 
 
 _MOVES: dict[tuple[int, str, bool, str, str],
@@ -302,7 +281,7 @@ class ConversationTracker:
         key = (flags & _SFRA, acked, crossing, snd.state._name_, rcv.state._name_)
         move = _MOVES.get(key)
         if move is None:
-            move = _MOVES[key] = _move(*key)
+            move = _MOVES[key] = moves(*key)
         events, snd.state, sent_ok, rcv.state, received_ok = move
         if not retransmission:
             snd.bytes_sent += payload_len

@@ -17,6 +17,7 @@ from enum import Enum
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
+from wirelens.explain.segment import ACK, FIN, RST, SYN
 from wirelens.explain.text import Message, msg
 
 if TYPE_CHECKING:  # loaded when a diagram is drawn: every process that follows TCP imports
@@ -162,6 +163,27 @@ def classify(
     if acks_receivers_syn:
         return E.SND_SEGMENT, E.RCV_ACK_OF_SYN
     return E.SND_SEGMENT, E.RCV_SEGMENT
+
+
+def moves(bits: int, acked: str, crossing: bool, sender: str, receiver: str
+          ) -> tuple[tuple[Event, Event], State, bool, State, bool]:
+    """The events of a segment (its SYN/FIN/RST/ACK ``bits``, what it acknowledged) and
+    where they take both sides from the states named ``sender`` and ``receiver``:
+    ((events), sender's next state, whether the table expected it, receiver's likewise).
+    ``crossing``: a FIN that crossed the peer's (a simultaneous close). Seen from one
+    point, the peer's FIN was applied first; the sender really went ESTABLISHED ->
+    FIN_WAIT_1, then CLOSING. The tracker asks each input once and looks it up after."""
+    sent_event, received_event = classify(
+        syn=bool(bits & SYN), ack=bool(bits & ACK), fin=bool(bits & FIN),
+        rst=bool(bits & RST), acks_receivers_syn=acked == "syn",
+        acks_receivers_fin=acked == "fin")
+    if crossing:
+        state, sent_ok = step(State.ESTABLISHED, sent_event)
+        state, _ = step(state, Event.RCV_FIN)
+    else:
+        state, sent_ok = step(State[sender], sent_event)
+    received, received_ok = step(State[receiver], received_event)
+    return (sent_event, received_event), state, sent_ok, received, received_ok
 
 
 def transition_graph() -> nx.MultiDiGraph:
