@@ -25,7 +25,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import TextIO
@@ -51,6 +51,7 @@ from wirelens.explain.overview import (
     anomalies_cut_warning,
     first_packet,
     open_limit_warnings,
+    renumbered,
 )
 from wirelens.explain.text import Message, msg
 from wirelens.render.overview import (
@@ -102,9 +103,7 @@ class SpooledConversations:
             yield from chunk
 
     def __iter__(self) -> Iterator[ConversationSummary]:
-        merged = heapq.merge(*(self._run(r) for r in self._runs), key=first_packet)
-        for number, s in enumerate(merged, start=1):
-            yield s if s.number == number else replace(s, number=number)
+        return renumbered(heapq.merge(*(self._run(r) for r in self._runs), key=first_packet))
 
     def __len__(self) -> int:
         return self._count

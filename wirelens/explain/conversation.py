@@ -479,7 +479,7 @@ class ConversationTracker:
         """Summaries of conversations that ended (closed or reset) and have been quiet for
         ``quiet_ns`` before ``now_ns``; the tracker forgets them. A later segment of the
         same port pair then starts a new conversation (Wireshark would continue the old)."""
-        return [self._summary(c) for c in self._holding.pop(now_ns, quiet_ns)]
+        return [self.summary(c) for c in self._holding.pop(now_ns, quiet_ns)]
 
     def pop_finished_records(self, now_ns: int, quiet_ns: int
                              ) -> list[ConversationSummary | Settled]:
@@ -493,9 +493,6 @@ class ConversationTracker:
 
     def summary(self, conv: Conversation | Settled) -> ConversationSummary:
         """One held conversation summed up as it stands."""
-        return self._summary(conv)
-
-    def _summary(self, conv: Conversation | Settled) -> ConversationSummary:
         if isinstance(conv, Settled):
             return conv.summary(self._name)
         return summarize(conv, self._endpoints)

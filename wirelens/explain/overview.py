@@ -11,7 +11,7 @@ Nothing here does I/O; the caller decides where finished conversations go meanwh
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, replace
 
 from wirelens.explain.bulk import Feeder
@@ -285,8 +285,13 @@ class OverviewBuilder:
 def in_order(summaries: Iterable[ConversationSummary]) -> list[ConversationSummary]:
     """Conversations numbered from 1 in the order of the frames that began them, as
     following them one segment at a time numbers them."""
-    ordered = sorted(summaries, key=first_packet)
-    return [s if s.number == i else replace(s, number=i) for i, s in enumerate(ordered, 1)]
+    return list(renumbered(sorted(summaries, key=first_packet)))
+
+
+def renumbered(ordered: Iterable[ConversationSummary]) -> Iterator[ConversationSummary]:
+    """Conversations already in the order of their first frames, numbered from 1."""
+    for number, s in enumerate(ordered, start=1):
+        yield s if s.number == number else replace(s, number=number)
 
 
 def first_packet(s: ConversationSummary) -> int:
