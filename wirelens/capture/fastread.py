@@ -76,7 +76,7 @@ class NothingRead(Exception):
 
 class SpooledConversations:
     """Finished conversations on disk, in runs sorted by their first frames; iterating
-    merges the runs and numbers them in that order (``overview.in_order``). Sized and
+    merges the runs and numbers them in that order (``overview.renumbered``). Sized and
     iterable again and again, like the tuple it stands in for."""
 
     def __init__(self) -> None:
@@ -288,11 +288,11 @@ class _Share:
         for s in summaries:
             if isinstance(s, Settled):
                 add((s.first_index, False, settled_json(s, endpoint_address, cat, start)))
-                for kind, _ in s.template.anomaly_counts:
-                    kinds.add(kind)
-                continue
-            add((s.first_packet, s.anomalies_cut, conversation_json(s, cat, start)))
-            for kind, _ in s.anomaly_counts:
+                counts = s.template.anomaly_counts
+            else:
+                add((s.first_packet, s.anomalies_cut, conversation_json(s, cat, start)))
+                counts = s.anomaly_counts
+            for kind, _ in counts:
                 kinds.add(kind)
         if len(pending) >= RUN:
             self._flush()

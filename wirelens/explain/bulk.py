@@ -91,7 +91,7 @@ def feed_columns(tracker: ConversationTracker, cols: TcpColumns, lo: int, hi: in
     rows = order + lo
     view = _sorted(cols, rows, ids, forward, order)
     plain = _plain(view)
-    told = settle.plan(tracker, view, plain, pairs, tracker.room, carry,
+    told = settle.plan(tracker, view, plain, pairs, carry,
                        cols.index[rows] < since if since else None)
     skip = None if told is None else told.skip
     special, runs = _plan(view, plain if skip is None else plain & ~skip, skip)

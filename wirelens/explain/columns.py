@@ -101,12 +101,9 @@ class TcpColumns:
     def take(self, rows: I64) -> TcpColumns:
         """The segments at ``rows`` (increasing), as columns of their own."""
         where = {int(r): i for i, r in enumerate(rows.tolist())} if self.wide else {}
-        return TcpColumns(
-            self.row[rows], self.index[rows], self.ts_ns[rows], self.src[rows],
-            self.dst[rows], self.seq[rows], self.ack[rows], self.flags[rows],
-            self.window[rows], self.payload_len[rows], self.wscale[rows], self.ident[rows],
-            {where[r]: key for r, key in self.wide.items() if r in where})
-
+        taken: dict[str, Any] = {name: getattr(self, name)[rows] for name in _COLUMNS}
+        return TcpColumns(**taken, wide={where[r]: key for r, key in self.wide.items()
+                                         if r in where})
 
     def then(self, other: TcpColumns) -> TcpColumns:
         """These segments, then ``other``'s (their ``row`` numbers each of its own block)."""

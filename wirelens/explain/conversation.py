@@ -462,8 +462,8 @@ class ConversationTracker:
 
     def each_summary(self) -> Iterator[ConversationSummary]:
         """``summaries`` one at a time: tens of thousands may be held at the end."""
-        for conv in self.each_record():
-            yield conv if isinstance(conv, ConversationSummary) else conv.summary(self._name)
+        for conv in self._holding.each():
+            yield self.summary(conv)
 
     def each_record(self) -> Iterator[ConversationSummary | Settled]:
         """``each_summary``, but a settled conversation as its record (for a caller that
@@ -496,6 +496,7 @@ class ConversationTracker:
         if isinstance(conv, Settled):
             return conv.summary(self._name)
         return summarize(conv, self._endpoints)
+
 
 def _address(endpoint: Endpoint) -> Address:
     """``feed``'s endpoint keys are (host, port) already."""

@@ -171,9 +171,13 @@ class Settled:
     stop: int
     reset_by: ClassVar[str] = ""  # (a settled conversation is over, FINs or RST)
 
+    def ends(self) -> Pair:
+        """(the client's endpoint key, the server's)."""
+        return self.pair if self.client_first else (self.pair[1], self.pair[0])
+
     def summary(self, endpoints: Callable[[Any], tuple[str, int]]) -> ConversationSummary:
         t = self.template
-        client, server = self.pair if self.client_first else self.pair[::-1]
+        client, server = self.ends()
         # The template's anomalies are all its last segment's (a RST's ``reset``).
         anomalies = tuple((kind, self.last_index) for kind, _ in t.anomalies)
         return ConversationSummary(

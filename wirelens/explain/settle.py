@@ -108,8 +108,7 @@ class Textbook:
 def textbook(s: Sorted, plain: Bools) -> Textbook:
     """The pairs' groups that are textbook conversations (see the module's text)."""
     n = len(s.pid)
-    pid, fwd, seq, ack, plen, win, end = (s.pid, s.forward, s.seq, s.ack, s.payload_len,
-                                          s.window, s.end)
+    pid, fwd, plen = s.pid, s.forward, s.payload_len
     fl = s.flags & _SFRA
     new_pair = np.ones(n + 1, dtype=bool)
     new_pair[1:n] = pid[1:] != pid[:-1]
@@ -120,15 +119,12 @@ def textbook(s: Sorted, plain: Bools) -> Textbook:
     size = stops - starts
     # The pair's only group: it begins the pair, and the next group is another pair's.
     only = new_pair[starts] & new_pair[stops]
-    unclosed = _unclosed(s, plain, fl, starts[only], stops[only])
+    odd = np.concatenate(([0], np.cumsum(~plain)))  # rows out of the plain before each
+    unclosed = _unclosed(s, odd, fl, starts[only], stops[only])
     keep = only & (size >= 4)
     g0, e, size = starts[keep], stops[keep], size[keep]
-    g1, g2 = g0 + 1, g0 + 2
     client = fwd[g0]
-    ok = (fl[g0] == SYN) & (plen[g0] == 0)
-    ok &= (fwd[g1] != client) & (fl[g1] == SYN | ACK) & (plen[g1] == 0) & (ack[g1] == end[g0])
-    ok &= (fwd[g2] == client) & (fl[g2] == ACK) & (plen[g2] == 0) & (seq[g2] == end[g0])
-    ok &= (ack[g2] == end[g1]) & (win[g2] != 0) & (ack[g2] != ack[g0])
+    ok = _handshake(s, fl, g0, size)
     four, closer = _four(s, fl, e, size)
     three, closer3 = _three(s, fl, e, size)
     reset, resetter = _reset(s, fl, e)
@@ -136,7 +132,6 @@ def textbook(s: Sorted, plain: Bools) -> Textbook:
     closing = np.where(four, 4, np.where(three, 3, 1))
     first_mid, end_mid = g0 + 3, e - closing
     # Everything between the handshake and the close is plain.
-    odd = np.concatenate(([0], np.cumsum(~plain)))
     ok &= (end_mid >= first_mid) & (odd[np.maximum(end_mid, first_mid)] == odd[first_mid])
     g0, e, client, first_mid, end_mid, closing = (g0[ok], e[ok], client[ok], first_mid[ok],
                                                   end_mid[ok], closing[ok])
@@ -144,10 +139,7 @@ def textbook(s: Sorted, plain: Bools) -> Textbook:
     if not len(g0):
         empty = np.zeros(0, dtype=np.int64)
         return Textbook(empty, empty, np.zeros(0, dtype=bool), [], empty, empty, unclosed)
-    middle = np.zeros(n + 1, dtype=np.int64)
-    middle[first_mid] += 1
-    np.subtract.at(middle, end_mid, 1)
-    mid = np.cumsum(middle[:n]) > 0
+    mid = _ranges(n, first_mid, end_mid)
     pos = np.arange(n)
     code = np.where(fwd, 0, 2) + (plen > 0)
     firsts = np.stack([np.minimum.reduceat(np.where(mid & (code == k), pos, NEVER), g0)
@@ -161,27 +153,34 @@ def textbook(s: Sorted, plain: Bools) -> Textbook:
                     np.where(client, b_bytes, f_bytes), unclosed)
 
 
-def _unclosed(s: Sorted, plain: Bools, fl: I64, g0: I64, e: I64) -> tuple[I64, I64]:
-    """Of the groups g0:e, those that may still become textbook conversations: at most
-    ``WAIT_ROWS`` rows that begin as one does, no RST, no FIN from both sides (so the
-    tracker would not have finished them), no more rows out of the plain than a close
-    has. The textbook ones among them are left for ``textbook`` to find."""
+def _handshake(s: Sorted, fl: I64, g0: I64, size: I64) -> Bools:
+    """Groups (first rows ``g0``, ``size`` rows) whose first rows are a handshake: a SYN,
+    the SYN-ACK acknowledging it, the ACK acknowledging that, no payload, the ACK moving
+    the acknowledgement on and its window open; of a shorter group, its rows so far."""
     n = len(fl)
-    size = e - g0
     fwd, seq, ack, end, plen = s.forward, s.seq, s.ack, s.end, s.payload_len
     g1, g2 = np.minimum(g0 + 1, n - 1), np.minimum(g0 + 2, n - 1)
     client = fwd[g0]
-    ok = (size <= WAIT_ROWS) & (fl[g0] == SYN) & (plen[g0] == 0)
+    ok: Bools = (fl[g0] == SYN) & (plen[g0] == 0)
     ok &= (size < 2) | ((fwd[g1] != client) & (fl[g1] == SYN | ACK) & (plen[g1] == 0)
                         & (ack[g1] == end[g0]))
     ok &= (size < 3) | ((fwd[g2] == client) & (fl[g2] == ACK) & (plen[g2] == 0)
                         & (seq[g2] == end[g0]) & (ack[g2] == end[g1]) & (s.window[g2] != 0)
                         & (ack[g2] != ack[g0]))
+    return ok
+
+
+def _unclosed(s: Sorted, odd: I64, fl: I64, g0: I64, e: I64) -> tuple[I64, I64]:
+    """Of the groups g0:e, those that may still become textbook conversations: at most
+    ``WAIT_ROWS`` rows that begin as one does, no RST, no FIN from both sides (so the
+    tracker would not have finished them), no more rows out of the plain (``odd`` counts
+    them) than a close has. The textbook ones among them are left for ``textbook``."""
+    fwd = s.forward
+    ok = (e - g0 <= WAIT_ROWS) & _handshake(s, fl, g0, e - g0)
     rst = np.concatenate(([0], np.cumsum((fl & RST) != 0)))
     fin = (fl & FIN) != 0
     fin_f = np.concatenate(([0], np.cumsum(fin & fwd)))
     fin_b = np.concatenate(([0], np.cumsum(fin & ~fwd)))
-    odd = np.concatenate(([0], np.cumsum(~plain)))
     ok &= rst[e] == rst[g0]
     ok &= (fin_f[e] == fin_f[g0]) | (fin_b[e] == fin_b[g0])
     ok &= odd[e] - odd[np.minimum(g0 + 3, e)] <= 3
@@ -245,14 +244,14 @@ class Plan:
 
 
 def plan(tracker: ConversationTracker, s: Sorted, plain: Bools, pairs: list[Pair],
-         room: int, carry: int = 0, waited: Bools | None = None) -> Plan | None:
+         carry: int = 0, waited: Bools | None = None) -> Plan | None:
     """Which textbook conversations of the stretch to settle, and (up to ``carry`` rows)
     which to keep waiting for the next stretch, unclosed, unless they waited long enough
     already (``waited``: the rows of conversations that began too early). None when none
-    can be: the tracker keeps frame numbers, or ``room`` (conversations it may still take
+    can be: the tracker keeps frame numbers, or its room (conversations it may still take
     without forgetting any early) could run out."""
     n = len(s.pid)
-    if not tracker.settles or room <= n:
+    if not tracker.settles or tracker.room <= n:
         return None
     book = textbook(s, plain)
     held = tracker.held

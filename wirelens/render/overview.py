@@ -74,30 +74,23 @@ def settled_json(rec: Settled, name: Callable[[Any], tuple[str, int]], cat: Cata
         if len(_shapes) >= _SHAPES_KEPT:  # each tracker has templates of its own
             _shapes.clear()
         parts = _shapes[id(t)] = _shape_parts(t, cat)
-    _, _, head, middle, tail = parts
-    a, b = rec.pair
-    # Addresses need no JSON escapes: digits, dots, colons, hex letters, brackets.
-    client, server = (addr_text(name(a)), addr_text(name(b))) if rec.client_first \
-        else (addr_text(name(b)), addr_text(name(a)))
-    first_ns = rec.first_ns
-    return (
-        f'{{"number": {rec.number!r}, "client": "{client}", "server": "{server}", {head}'
-        f'"packets": {rec.packet_count!r}, "bytes": {{"client_to_server": {rec.bytes_c2s!r}, '
-        f'"server_to_client": {rec.bytes_s2c!r}}}, '
-        f'"start": {round((first_ns - start_ns) / 1e9, 6)!r}, '
-        f'"duration": {round((rec.last_ns - first_ns) / 1e9, 6)!r}, {middle}'
-        + (f"{rec.last_index!r}{tail}" if tail else "}")
-    )
+    _, _, story, outcome, after = parts
+    if t.anomalies:  # its RST's frame, then the rest
+        outcome = f"{outcome}{rec.last_index!r}{after}"
+    client, server = rec.ends()
+    return _entry(rec.number, addr_text(name(client)), addr_text(name(server)), story,
+                  rec.packet_count, rec.bytes_c2s, rec.bytes_s2c, rec.first_ns, rec.last_ns,
+                  start_ns, outcome)
 
 
 def _shape_parts(t: ConversationSummary, cat: Catalog
                  ) -> tuple[ConversationSummary, str, str, str, str]:
-    """(the template, the language, the text before "packets", the text after "duration"
-    up to its anomaly's frame number, the rest after that: "" when it lists none)."""
+    """(the template, the language, its story's text, its outcome's text up to the frame
+    number of its anomaly (all of it when it lists none), the rest after that number)."""
     assert len(t.anomalies) <= 1, "a template lists its RST at most (settle._template)"
     outcome = _outcome(replace(t, anomalies=tuple((kind, -1) for kind, _ in t.anomalies)))
-    middle, _, tail = outcome.partition("-1")
-    return t, cat.lang, _story(t, cat) + ", ", middle, tail + "}" if t.anomalies else ""
+    before, _, after = outcome.partition("-1")
+    return t, cat.lang, _story(t, cat), before, after
 
 
 # id of a template: what ``settled_json`` writes of it (see ``_shape_parts``)
