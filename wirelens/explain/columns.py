@@ -125,19 +125,6 @@ class Decoded:
     others: list[tuple[int, Other]]  # (row, what the frame was), in frame order
 
 
-def _u8(buf: npt.NDArray[np.uint8], at: I64) -> I64:
-    return buf[at].astype(np.int64)
-
-
-def _u16(buf: npt.NDArray[np.uint8], at: I64) -> I64:
-    return buf[at].astype(np.int64) << 8 | buf[at + 1]
-
-
-def _u32(buf: npt.NDArray[np.uint8], at: I64) -> I64:
-    return (buf[at].astype(np.int64) << 24 | buf[at + 1].astype(np.int64) << 16
-            | buf[at + 2].astype(np.int64) << 8 | buf[at + 3])
-
-
 def _wscales(buf: npt.NDArray[np.uint8], at: I64, end: I64) -> I64:
     """``fastwalk._wscale`` for many option lists at once: the window-scale shift, or -1."""
     out = np.full(len(at), -1, dtype=np.int64)
@@ -159,6 +146,28 @@ def _wscales(buf: npt.NDArray[np.uint8], at: I64, end: I64) -> I64:
     return out
 
 
+# The fixed 20 bytes of an IPv4 header and of a TCP header, read as records in one go.
+_IPV4 = np.dtype([("vihl", "u1"), ("tos", "u1"), ("total", ">u2"), ("id", ">u2"),
+                  ("frag", ">u2"), ("ttl", "u1"), ("proto", "u1"), ("check", ">u2"),
+                  ("src", ">u4"), ("dst", ">u4")])
+_TCP = np.dtype([("sport", ">u2"), ("dport", ">u2"), ("seq", ">u4"), ("ack", ">u4"),
+                 ("offset", "u1"), ("flags", "u1"), ("window", ">u2"), ("check", ">u2"),
+                 ("urgent", ">u2")])
+_LINK = np.dtype([("b0", "u1"), ("b1", "u1"), ("b2", "u1"), ("b3", "u1"), ("pad", "V8"),
+                  ("etype", ">u2"), ("w14", ">u2"), ("w16", ">u2"), ("pad2", "V2")])
+_WINDOW = 20  # bytes copied from each frame at a time: all three fit
+_BYTES = np.dtype(("V", _WINDOW))
+
+
+def _windows(buf: npt.NDArray[np.uint8], at: I64, dtype: np.dtype[Any]) -> Any:
+    """The 20 bytes at each offset (each at most ``len(buf) - 20``) as a record of
+    ``dtype``: one copy of each frame's few bytes, where a gather per field would visit
+    every frame again for each."""
+    every = np.ndarray(shape=(len(buf) - _WINDOW + 1,), dtype=_BYTES, buffer=buf,
+                       strides=(1,))
+    return every[at].view(dtype)
+
+
 def decode(rec: Records) -> Decoded:
     n = len(rec)
     buf = np.frombuffer(rec.buf, dtype=np.uint8)
@@ -171,19 +180,20 @@ def decode(rec: Records) -> Decoded:
     end, lt = rec.caplen, rec.linktype
     net = np.full(n, -1, dtype=np.int64)  # offset of the IPv4 header, -1: not the common case
 
+    link = _windows(buf, start, _LINK)
+    etype = link["etype"]
     eth = (lt == 1) & (end >= 14)
-    etype = _u16(buf, start + 12)
     vlan = eth & np.isin(etype, _VLAN_TAGS) & (end >= 18)
-    inner = _u16(buf, start + 16)
     net[eth & (etype == 0x0800)] = 14
-    net[vlan & (inner == 0x0800)] = 18
-    net[(lt == 113) & (end >= 16) & (_u16(buf, start + 14) == 0x0800)] = 16
-    net[(lt == 276) & (end >= 20) & (_u16(buf, start) == 0x0800)] = 20
-    net[(lt == 101) & (end >= 1) & (_u8(buf, start) >> 4 == 4)] = 0
+    net[vlan & (link["w16"] == 0x0800)] = 18
+    net[(lt == 113) & (end >= 16) & (link["w14"] == 0x0800)] = 16
+    b0, b1 = link["b0"].astype(np.int64), link["b1"].astype(np.int64)
+    b2, b3 = link["b2"].astype(np.int64), link["b3"].astype(np.int64)
+    net[(lt == 276) & (end >= 20) & ((b0 << 8 | b1) == 0x0800)] = 20
+    net[(lt == 101) & (end >= 1) & (b0 >> 4 == 4)] = 0
     net[lt == 228] = 0
-    family_be = _u32(buf, start)
-    family_le = (_u8(buf, start) | _u8(buf, start + 1) << 8 | _u8(buf, start + 2) << 16
-                 | _u8(buf, start + 3) << 24)
+    family_be = b0 << 24 | b1 << 16 | b2 << 8 | b3
+    family_le = b0 | b1 << 8 | b2 << 16 | b3 << 24
     null = (lt == 0) & (end >= 4)
     net[null & ((family_le == 2) | ((family_le > 0xFFFF) & (family_be == 2)))] = 4
     net[(lt == 108) & (end >= 4) & (family_be == 2)] = 4
@@ -192,23 +202,22 @@ def decode(rec: Records) -> Decoded:
     ok = net >= 0
     at = start + np.maximum(net, 0)
     room = end - np.maximum(net, 0)  # bytes from the IPv4 header to the frame's end
-    vihl = _u8(buf, at)
-    hlen = (vihl & 0x0F) * 4
-    total = _u16(buf, at + 2)
-    frag = _u16(buf, at + 6)
-    proto = _u8(buf, at + 9)
-    ok &= (room >= 20) & (hlen >= 20) & (room >= hlen) & ((frag & 0x3FFF) == 0) & (proto == 6)
+    ip = _windows(buf, at, _IPV4)
+    hlen = (ip["vihl"] & 0x0F).astype(np.int64) * 4
+    total = ip["total"].astype(np.int64)
+    ok &= ((room >= 20) & (hlen >= 20) & (room >= hlen) & ((ip["frag"] & 0x3FFF) == 0)
+           & (ip["proto"] == 6))
     payload_room = np.where(total >= hlen, np.minimum(room, total), room)  # from the IP header
     tcp_room = payload_room - hlen
     tcp_at = at + hlen
-    offset = _u8(buf, tcp_at + 12)
-    thl = (offset >> 4) * 4
+    thl = (buf[tcp_at + 12] >> 4).astype(np.int64) * 4
     ok &= (tcp_room >= 20) & (thl >= 20) & (tcp_room >= thl)
 
     rows = np.flatnonzero(ok)
     t = tcp_at[rows]
-    a = at[rows]
-    flags = _u8(buf, t + 13)
+    ip = ip[rows]
+    tcp = _windows(buf, t, _TCP)  # whole within the frame: tcp_room >= 20
+    flags = tcp["flags"].astype(np.int64)
     wscale = np.full(len(rows), -1, dtype=np.int64)
     syn = np.flatnonzero(flags & SYN)
     wscale[syn] = _wscales(buf, t[syn] + 20, t[syn] + thl[rows[syn]])
@@ -216,15 +225,15 @@ def decode(rec: Records) -> Decoded:
         "row": rows,
         "index": rows + rec.first_index,
         "ts_ns": rec.ts_ns[rows],
-        "src": (_u32(buf, a + 12) << 16 | _u16(buf, t)).astype(np.uint64),
-        "dst": (_u32(buf, a + 16) << 16 | _u16(buf, t + 2)).astype(np.uint64),
-        "seq": _u32(buf, t + 4),
-        "ack": _u32(buf, t + 8),
+        "src": ip["src"].astype(np.uint64) << np.uint64(16) | tcp["sport"],
+        "dst": ip["dst"].astype(np.uint64) << np.uint64(16) | tcp["dport"],
+        "seq": tcp["seq"].astype(np.int64),
+        "ack": tcp["ack"].astype(np.int64),
         "flags": flags,
-        "window": _u16(buf, t + 14),
+        "window": tcp["window"].astype(np.int64),
         "payload_len": tcp_room[rows] - thl[rows],
         "wscale": wscale,
-        "ident": _u16(buf, a + 4) << 16 | _u16(buf, t + 16),  # segment.ident, per block
+        "ident": ip["id"].astype(np.int64) << 16 | tcp["check"],  # segment.ident, per block
     }
     others: list[tuple[int, Other]] = []
     walked: list[tuple[int, Segment]] = []
