@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import webbrowser
 from pathlib import Path
 
 import pytest
@@ -42,7 +43,7 @@ def test_open_starts_the_browser_on_the_page(monkeypatch: pytest.MonkeyPatch,
                                              capfd: pytest.CaptureFixture[str]) -> None:
     opened: list[str] = []
     monkeypatch.setattr(reports, "invoking_user", lambda: None)
-    monkeypatch.setattr(reports.webbrowser, "open", lambda uri: opened.append(uri) or True)
+    monkeypatch.setattr(webbrowser, "open", lambda uri: opened.append(uri) or True)
     assert cli.pcap_main(["--sample", "--open"]) == 0  # --open alone means --html -
     path = capfd.readouterr().out.strip()
     try:
@@ -55,7 +56,7 @@ def test_open_without_a_browser_says_where_the_page_is(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch,
                                                       capfd: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr(reports, "invoking_user", lambda: None)
-    monkeypatch.setattr(reports.webbrowser, "open", lambda uri: False)
+    monkeypatch.setattr(webbrowser, "open", lambda uri: False)
     page = tmp_path / "p.html"
     assert cli.pcap_main(["--sample", "--html", str(page), "--open"]) == 0
     assert f"open {page.resolve().as_uri()} yourself" in capfd.readouterr().err

@@ -11,8 +11,6 @@ from collections.abc import Callable, Sequence
 from importlib import resources
 from typing import NoReturn
 
-from rich.console import Console
-
 from wirelens import reports
 from wirelens.explain.catalog import LANGUAGES
 from wirelens.explain.model import Explanation
@@ -73,6 +71,8 @@ def emit(exp: Explanation, fmt: str, lang: str, width: int, mode: str = "",
 
     if hasattr(sys.stdout, "reconfigure"):  # a non-UTF-8 locale shows "?" rather than crash
         sys.stdout.reconfigure(errors="replace")
+    from rich.console import Console
+
     console = Console(width=width or None, highlight=False)
     if mode in ("step", "quiz"):
         from wirelens import interactive
@@ -314,7 +314,7 @@ def pcap_main(argv: Sequence[str] | None = None) -> int:
     overview_only = args.summary and args.conversation is None and not (
         args.html or args.open or args.svg or args.markdown)
     return unprivileged("explain-pcap", lambda: run_pcap(args),
-                         prepare=(lambda: warm_up_overview(args.lang)) if overview_only
+                         prepare=(lambda: warm_up_overview(args.lang, args.format)) if overview_only
                          else warm_up)
 
 
@@ -348,6 +348,8 @@ def warm_up() -> None:
     import importlib
     import io
 
+    from rich.console import Console
+
     from wirelens import pcapjob, reports  # noqa: F401
     from wirelens.explain.catalog import load
     from wirelens.explain.explainer import explain
@@ -377,10 +379,11 @@ def warm_up() -> None:
         markdown.render_markdown(empty, lang)
 
 
-def warm_up_overview(lang: str) -> None:
+def warm_up_overview(lang: str, fmt: str) -> None:
     """What ``explain-pcap --summary`` loads (the overview of files, as text or JSON):
     much less than ``warm_up``, so the child starts sooner and stays smaller. Rendering an
-    empty overview both ways touches the renderers' lazy imports."""
+    empty overview in ``fmt`` touches the renderer's lazy imports; rich only when the text
+    or a progress bar (stderr a terminal) needs it."""
     from wirelens import pcapjob
     from wirelens.capture import bpf, fastread  # noqa: F401
     from wirelens.explain import dissect  # noqa: F401
@@ -391,8 +394,8 @@ def warm_up_overview(lang: str) -> None:
     preload(("argparse", "heapq", "tempfile", "shutil", "random", "pickle", "queue",
              "threading", "multiprocessing.pool", "multiprocessing.popen_fork",
              "multiprocessing.queues", "multiprocessing.synchronize",
-             "multiprocessing.connection", "locale"))
+             "multiprocessing.connection", "locale",
+             *(("rich.console", "rich.progress") if sys.stderr.isatty() else ())))
     load(lang)
     empty = OverviewBuilder().finish("")
-    for fmt in ("json", "text"):
-        pcapjob.render_overview(empty, pcapjob.Options(lang=lang, fmt=fmt))
+    pcapjob.render_overview(empty, pcapjob.Options(lang=lang, fmt=fmt))

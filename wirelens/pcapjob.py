@@ -5,9 +5,10 @@
 through the full dissector otherwise (a BPF filter, or a link type the walk does not
 know). ``render_overviews`` renders several files at once, one process per core, each
 rendering its own file, so nothing unpicklable crosses between processes. A progress bar
-goes to stderr for big files when stderr is a terminal (rich's progress module is loaded
-with this one: it imports ``mmap``, which a child that dropped root may not be able to
-load later).
+goes to stderr for big files when stderr is a terminal. rich is imported only where it is
+used (JSON for a script needs none of it); a process about to drop root loads what it
+will use first (``cli.warm_up_overview``: rich's progress module imports ``mmap``, which
+a child that dropped root may not be able to load later).
 """
 
 from __future__ import annotations
@@ -18,9 +19,6 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-
-from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
 from wirelens.capture.bpf import BpfFilter, FilterError
 from wirelens.capture.pcapfile import CaptureError, CaptureFile, open_capture
@@ -54,6 +52,9 @@ def _progress(path: str, enabled: bool) -> Callable[[int], None] | None:
         return None
     if not enabled or size < PROGRESS_BYTES or not sys.stderr.isatty():
         return None
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
     bar = Progress("{task.description}", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
                    transient=True, console=Console(stderr=True), redirect_stdout=False,
                    redirect_stderr=False)
@@ -162,6 +163,8 @@ def render_overview(ov: Overview, options: Options, out: io.StringIO | None = No
         write_json(ov, options.lang, buffer)
         buffer.write("\n")
     else:
+        from rich.console import Console
+
         from wirelens.render.overview import render
 
         console = Console(file=buffer, width=options.width or 100, highlight=False,

@@ -12,7 +12,6 @@ import argparse
 import os
 import sys
 import tempfile
-import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,6 +115,8 @@ def open_in_browser(path: str, say: Callable[[str], None]) -> bool:
     if invoking_user() is not None:
         say(f"running as root through sudo: open {uri} in your own browser")
         return False
+    import webbrowser  # here: it takes a while to load, and most runs open nothing
+
     try:
         opened = webbrowser.open(uri)
     except webbrowser.Error:

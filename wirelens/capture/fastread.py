@@ -57,6 +57,7 @@ from wirelens.explain.text import Message, msg
 from wirelens.render.overview import (
     conversation_json,
     settled_json,
+    settled_memo,
     write_document,
     write_json,
 )
@@ -265,7 +266,8 @@ class _Share:
 
     def __init__(self, lang: str, path: str, max_open: int = MAX_OPEN) -> None:
         self.tracker = ConversationTracker(keep_packets=False, max_anomalies=MAX_ANOMALIES,
-                                           endpoints=endpoint_address, max_open=max_open)
+                                           endpoints=endpoint_address, max_open=max_open,
+                                           on_settle=self._settled)
         self._feeder = Feeder(self.tracker)
         self.cat = Catalog(lang)
         self.kinds: set[str] = set()
@@ -281,6 +283,11 @@ class _Share:
         self._feeder.feed(cols, lo, hi)
         if sweep_ns is not None:
             self._ended(self.tracker.pop_finished_records(sweep_ns, QUIET_NS))
+
+    def _settled(self, records: list[Settled]) -> None:
+        start = self.start_ns
+        for rec in records:
+            rec.memo = settled_memo(rec, endpoint_address, start)
 
     def _ended(self, summaries: list[ConversationSummary | Settled]) -> None:
         cat, start, kinds, pending = self.cat, self.start_ns, self.kinds, self._pending

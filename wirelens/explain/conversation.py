@@ -109,7 +109,8 @@ class ConversationTracker:
     def __init__(self, *, server_listening: bool = True, keep_packets: bool = True,
                  max_anomalies: int | None = None, first_number: int = 1,
                  endpoints: Callable[[Any], Address] | None = None,
-                 max_open: int | None = None) -> None:
+                 max_open: int | None = None,
+                 on_settle: Callable[[list[Settled]], None] | None = None) -> None:
         self._holding = Holding(max_open)
         self._by_key = self._holding.by_pair  # read for every segment
         self._count = first_number - 1
@@ -121,6 +122,7 @@ class ConversationTracker:
         # What the tracker said of the first conversation of each shape (``settle``), or
         # None when that shape cannot be settled.
         self.shapes: dict[Any, ConversationSummary | None] = {}
+        self._on_settle = on_settle  # told of the conversations ``settle`` holds
 
     def _conversation(self, pair: Pair, forward: bool, flags: int, seq: int, index: int,
                       ts_ns: int) -> tuple[Conversation | None, bool]:
@@ -421,6 +423,8 @@ class ConversationTracker:
             rec.number = self._count
             holding.hold(rec)
             holding.ended(rec.last_ns, rec)
+        if self._on_settle is not None:
+            self._on_settle(records)
 
     def _revive(self, rec: Settled) -> Conversation:
         """A settled conversation that goes on: its own segments followed again, one by

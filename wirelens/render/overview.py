@@ -11,11 +11,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from json.encoder import encode_basestring
-from typing import Any, TextIO
-
-from rich.console import Console
-from rich.rule import Rule
-from rich.text import Text
+from typing import TYPE_CHECKING, Any, TextIO
 
 from wirelens.explain.catalog import Catalog
 from wirelens.explain.conversation_record import Settled
@@ -24,6 +20,10 @@ from wirelens.explain.model import SCHEMA_VERSION
 from wirelens.explain.overview import FlowSummary, Overview
 from wirelens.explain.text import Message
 from wirelens.render.json import anomaly_entries, story_fields, verdict_fields
+
+if TYPE_CHECKING:  # rich is loaded for the text only: JSON for scripts needs none of it
+    from rich.console import Console
+    from rich.text import Text
 
 SHOWN_PACKETS = 8  # packet numbers listed per anomaly kind in the text view
 
@@ -67,7 +67,8 @@ def conversation_json(s: ConversationSummary, cat: Catalog, start_ns: int) -> st
 def settled_json(rec: Settled, name: Callable[[Any], tuple[str, int]], cat: Catalog,
                  start_ns: int) -> str:
     """``conversation_json`` of a settled conversation's summary (``rec.summary(name)``),
-    without making it: what it shares with its template is written once per shape."""
+    without making it: what it shares with its template is written once per shape, what
+    is its own comes from ``settled_memo`` (kept in ``rec.memo`` if made before)."""
     t = rec.template
     parts = _shapes.get(id(t))
     if parts is None or parts[0] is not t or parts[1] != cat.lang:
@@ -77,10 +78,20 @@ def settled_json(rec: Settled, name: Callable[[Any], tuple[str, int]], cat: Cata
     _, _, story, outcome, after = parts
     if t.anomalies:  # its RST's frame, then the rest
         outcome = f"{outcome}{rec.last_index!r}{after}"
+    memo = rec.memo if rec.memo is not None else settled_memo(rec, name, start_ns)
+    ends, _, sums = memo.partition("\n")
+    return f'{{"number": {rec.number!r}, {ends}, {story}, {sums}, {outcome}}}'
+
+
+def settled_memo(rec: Settled, name: Callable[[Any], tuple[str, int]], start_ns: int
+                 ) -> str:
+    """What a settled conversation's JSON line holds of its own but its number: its ends,
+    then (after a newline) its sums. Made as soon as it is settled, while its reader waits
+    for the next segments anyway, it leaves little to do when the file ends."""
     client, server = rec.ends()
-    return _entry(rec.number, addr_text(name(client)), addr_text(name(server)), story,
-                  rec.packet_count, rec.bytes_c2s, rec.bytes_s2c, rec.first_ns, rec.last_ns,
-                  start_ns, outcome)
+    return (_ends(addr_text(name(client)), addr_text(name(server))) + "\n"
+            + _sums(rec.packet_count, rec.bytes_c2s, rec.bytes_s2c, rec.first_ns,
+                    rec.last_ns, start_ns))
 
 
 def _shape_parts(t: ConversationSummary, cat: Catalog
@@ -100,13 +111,19 @@ _SHAPES_KEPT = 4096
 
 def _entry(number: int, client: str, server: str, story: str, packets: int, c2s: int,
            s2c: int, first_ns: int, last_ns: int, start_ns: int, outcome: str) -> str:
-    q = _quote
-    return (
-        f'{{"number": {number!r}, "client": {q(client)}, "server": {q(server)}, {story}, '
-        f'"packets": {packets!r}, "bytes": {{"client_to_server": {c2s!r}, '
-        f'"server_to_client": {s2c!r}}}, "start": {_seconds(first_ns - start_ns)!r}, '
-        f'"duration": {_seconds(last_ns - first_ns)!r}, {outcome}}}'
-    )
+    return (f'{{"number": {number!r}, {_ends(client, server)}, {story}, '
+            f'{_sums(packets, c2s, s2c, first_ns, last_ns, start_ns)}, {outcome}}}')
+
+
+def _ends(client: str, server: str) -> str:
+    return f'"client": {_quote(client)}, "server": {_quote(server)}'
+
+
+def _sums(packets: int, c2s: int, s2c: int, first_ns: int, last_ns: int, start_ns: int
+          ) -> str:
+    return (f'"packets": {packets!r}, "bytes": {{"client_to_server": {c2s!r}, '
+            f'"server_to_client": {s2c!r}}}, "start": {_seconds(first_ns - start_ns)!r}, '
+            f'"duration": {_seconds(last_ns - first_ns)!r}')
 
 
 def _story(s: ConversationSummary, cat: Catalog) -> str:
@@ -227,6 +244,8 @@ def _packet_list(packets: list[int], cat: Catalog) -> str:
 
 
 def conversation_lines(s: ConversationSummary, cat: Catalog) -> list[Text]:
+    from rich.text import Text
+
     lines = [Text(cat.text("overview.conversation", number=s.number, client=s.client,
                            server=s.server), style="bold")]
     if s.client_guessed:
@@ -265,6 +284,8 @@ def conversation_lines(s: ConversationSummary, cat: Catalog) -> list[Text]:
 
 
 def render(ov: Overview, console: Console, lang: str) -> None:
+    from rich.rule import Rule
+
     cat = Catalog(lang)
     console.print(Rule(f"[bold]{cat.text('overview.title', source=ov.source)}[/]"))
     counts = ", ".join(f"{cat.text(f'overview.count.{k}')} {n}" for k, n in ov.counts)
