@@ -24,7 +24,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Generator, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -38,7 +38,7 @@ from wirelens.capture.inherited import descriptor
 from wirelens.capture.pcapfile import CaptureError, CaptureFile, open_capture
 from wirelens.explain.bulk import Feeder
 from wirelens.explain.catalog import Catalog
-from wirelens.explain.columns import TcpColumns, endpoint_address
+from wirelens.explain.columns import TcpColumns, endpoint_address, endpoint_text
 from wirelens.explain.conversation import ConversationTracker
 from wirelens.explain.conversation_record import Settled
 from wirelens.explain.conversation_summary import ConversationSummary
@@ -55,9 +55,9 @@ from wirelens.explain.overview import (
 )
 from wirelens.explain.text import Message, msg
 from wirelens.render.overview import (
-    conversation_json,
-    settled_json,
-    settled_memo,
+    conversation_rest,
+    numbered,
+    settled_rest,
     write_document,
     write_json,
 )
@@ -240,13 +240,20 @@ def _sharded(path: str, lang: str, progress: Callable[[int], None] | None, share
     kinds = set().union(*(r.kinds for r in results))
     cut: list[int] = []
 
-    def numbered() -> Generator[str, None, None]:
+    def lines() -> Generator[str, None, None]:
         try:
-            merged = heapq.merge(*(_spooled(r) for r in results))
-            for number, (_, is_cut, line) in enumerate(merged, start=1):
-                if is_cut:
-                    cut.append(number)
-                yield f'{{"number": {number}' + line[line.index(","):]
+            with ExitStack() as files:
+                runs = [run for r in results for run in _runs(r, files)]
+                number = 0
+                last = 0
+                for first, settled, is_cut, rest in heapq.merge(*runs):
+                    if first == last and settled:  # written again after it was revived
+                        continue
+                    last = first
+                    number += 1
+                    if is_cut:
+                        cut.append(number)
+                    yield numbered(number, rest)
         finally:
             tmp.cleanup()
 
@@ -256,13 +263,14 @@ def _sharded(path: str, lang: str, progress: Callable[[int], None] | None, share
         return [*ov.warnings, *cut_open,
                 *([anomalies_cut_warning(len(cut), cut[0])] if cut else [])]
 
-    return ov, kinds, numbered(), warnings
+    return ov, kinds, lines(), warnings
 
 
 class _Share:
     """The conversations of one share of the port pairs: a tracker of its own, and the ones
-    that ended written out as JSON lines (``(first frame, anomalies cut, line)``) in sorted
-    runs, so that memory holds the open ones only."""
+    that ended written out as JSON lines in sorted runs, so that memory holds the open ones
+    only. A spooled line is ``(first frame, settled, anomalies cut, the line after its
+    number)``: numbers are given as the shares' lines are merged."""
 
     def __init__(self, lang: str, path: str, max_open: int = MAX_OPEN) -> None:
         self.tracker = ConversationTracker(keep_packets=False, max_anomalies=MAX_ANOMALIES,
@@ -272,7 +280,7 @@ class _Share:
         self.cat = Catalog(lang)
         self.kinds: set[str] = set()
         self.start_ns = 0
-        self._pending: list[tuple[int, bool, str]] = []
+        self._pending: list[tuple[int, bool, bool, str]] = []
         self._file = open(path, "wb")  # noqa: SIM115 - closed by ``close``
         self._path = path
         self._runs: list[list[int]] = []
@@ -283,26 +291,30 @@ class _Share:
         self._feeder.feed(cols, lo, hi)
         if sweep_ns is not None:
             self._ended(self.tracker.pop_finished_records(sweep_ns, QUIET_NS))
+        if len(self._pending) >= RUN:
+            self._flush()
 
     def _settled(self, records: list[Settled]) -> None:
-        start = self.start_ns
+        """A conversation settled whole is written out at once, not when the tracker lets
+        it go: it seldom changes again, and so little is left for the end of the file. One
+        that does (a later segment joins it) is written again when it ends; the merge keeps
+        that line (``_sharded``)."""
+        cat, start, add, kinds = self.cat, self.start_ns, self._pending.append, self.kinds
         for rec in records:
-            rec.memo = settled_memo(rec, endpoint_address, start)
+            add((rec.first_index, True, False, settled_rest(rec, endpoint_text, cat, start)))
+            rec.memo = True  # written
+            for kind, _ in rec.template.anomaly_counts:
+                kinds.add(kind)
 
     def _ended(self, summaries: list[ConversationSummary | Settled]) -> None:
-        cat, start, kinds, pending = self.cat, self.start_ns, self.kinds, self._pending
-        add = pending.append
+        cat, start, kinds, add = self.cat, self.start_ns, self.kinds, self._pending.append
         for s in summaries:
             if isinstance(s, Settled):
-                add((s.first_index, False, settled_json(s, endpoint_address, cat, start)))
-                counts = s.template.anomaly_counts
-            else:
-                add((s.first_packet, s.anomalies_cut, conversation_json(s, cat, start)))
-                counts = s.anomaly_counts
-            for kind, _ in counts:
+                assert s.memo, "written when it was settled"
+                continue
+            add((s.first_packet, False, s.anomalies_cut, conversation_rest(s, cat, start)))
+            for kind, _ in s.anomaly_counts:
                 kinds.add(kind)
-        if len(pending) >= RUN:
-            self._flush()
 
     def _flush(self) -> None:
         if not self._pending:
@@ -317,14 +329,11 @@ class _Share:
         self._pending = []
 
     def close(self) -> _ShareResult:
-        batch: list[ConversationSummary | Settled] = []
         self._feeder.flush()
         for summary in self.tracker.each_record():  # a run at a time, not all at once
-            batch.append(summary)
-            if len(batch) >= RUN:
-                self._ended(batch)
-                batch = []
-        self._ended(batch)
+            self._ended([summary])
+            if len(self._pending) >= RUN:
+                self._flush()
         self._flush()
         self._file.close()
         return _ShareResult(self._path, self._runs, self.kinds, self.tracker.unfollowed,
@@ -340,15 +349,21 @@ class _ShareResult:
     forgot_early: int
 
 
-def _spooled(result: _ShareResult) -> Iterator[tuple[int, bool, str]]:
-    """One share's lines in first-frame order, its runs merged."""
-    with open(result.path, "rb") as fh:
-        def run(offsets: list[int]) -> Iterator[tuple[int, bool, str]]:
-            for offset in offsets:
-                fh.seek(offset)
-                chunk: list[tuple[int, bool, str]] = pickle.load(fh)  # our own spool
-                yield from chunk
-        yield from heapq.merge(*(run(r) for r in result.runs))
+_Line = tuple[int, bool, bool, str]
+
+
+def _runs(result: _ShareResult, files: ExitStack) -> list[Iterator[_Line]]:
+    """Each of one share's runs, read a chunk at a time from one file opened in
+    ``files``."""
+    fh = files.enter_context(open(result.path, "rb"))
+
+    def run(offsets: list[int]) -> Iterator[_Line]:
+        for offset in offsets:
+            fh.seek(offset)
+            chunk: list[_Line] = pickle.load(fh)  # our own spool
+            yield from chunk
+
+    return [run(offsets) for offsets in result.runs]
 
 
 def _buckets(cols: TcpColumns) -> npt.NDArray[np.int64]:

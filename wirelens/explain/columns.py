@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from wirelens.explain.conversation import Address
+from wirelens.explain.conversation_summary import addr_text
 from wirelens.explain.fastwalk import Other, walk
 from wirelens.explain.records import Frame
 from wirelens.explain.segment import SYN, Segment
@@ -40,6 +41,24 @@ def endpoint_key(host: str, port: int) -> int:
     if ":" in host:
         return _IPV6_TAG | int(IPv6Address(host)) << _PORT_BITS | port
     return int(IPv4Address(host)) << _PORT_BITS | port
+
+
+def endpoint_text(key: int) -> str:
+    """``addr_text(endpoint_address(key))``, sooner: a capture has few hosts, and the text
+    of each is kept (a million conversations' ends are written out)."""
+    if key >= _IPV6_TAG:
+        return addr_text(endpoint_address(key))
+    ip = key >> _PORT_BITS
+    host = _HOSTS.get(ip)
+    if host is None:
+        if len(_HOSTS) >= _HOSTS_KEPT:
+            _HOSTS.clear()
+        host = _HOSTS[ip] = endpoint_address(key)[0]
+    return f"{host}:{key & 0xFFFF}"
+
+
+_HOSTS: dict[int, str] = {}  # IPv4 address: its text
+_HOSTS_KEPT = 1 << 16
 
 
 def endpoint_address(key: int) -> Address:

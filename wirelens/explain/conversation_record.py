@@ -169,8 +169,8 @@ class Settled:
     rows: Any  # a numpy array of ``settle.REPLAY_ROW``
     start: int
     stop: int
-    # Attached by the tracker's ``on_settle`` caller (``capture.fastread``: most of its JSON
-    # line, written while the file is read, not at its end); gone with a record revived.
+    # What the tracker's ``on_settle`` caller noted of it (``capture.fastread``: that its
+    # JSON line is written already); gone with the record if a later segment revives it.
     memo: Any = None
     reset_by: ClassVar[str] = ""  # (a settled conversation is over, FINs or RST)
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from wirelens.explain.catalog import Catalog
 from wirelens.explain.conversation_record import Settled
-from wirelens.explain.conversation_summary import ConversationSummary, addr_text
+from wirelens.explain.conversation_summary import ConversationSummary
 from wirelens.explain.model import SCHEMA_VERSION
 from wirelens.explain.overview import FlowSummary, Overview
 from wirelens.explain.text import Message
@@ -60,15 +60,26 @@ def conversation_json(s: ConversationSummary, cat: Catalog, start_ns: int) -> st
     """``json.dumps(conversation_entry(s, cat, start_ns), ensure_ascii=False)``, written
     out piece by piece: the same text, several times faster (a big capture has a million
     conversations). tests/render/test_overview_json.py checks that the two agree."""
-    return _entry(s.number, s.client, s.server, _story(s, cat), s.packet_count, s.bytes_c2s,
-                  s.bytes_s2c, s.first_ns, s.last_ns, start_ns, _outcome(s))
+    return numbered(s.number, conversation_rest(s, cat, start_ns))
 
 
-def settled_json(rec: Settled, name: Callable[[Any], tuple[str, int]], cat: Catalog,
-                 start_ns: int) -> str:
-    """``conversation_json`` of a settled conversation's summary (``rec.summary(name)``),
-    without making it: what it shares with its template is written once per shape, what
-    is its own comes from ``settled_memo`` (kept in ``rec.memo`` if made before)."""
+def numbered(number: int, rest: str) -> str:
+    """A conversation's JSON text: its number, then the ``rest`` of it (what
+    ``conversation_rest`` and ``settled_rest`` write, for a number known only later)."""
+    return f'{{"number": {number!r}{rest}'
+
+
+def conversation_rest(s: ConversationSummary, cat: Catalog, start_ns: int) -> str:
+    """``conversation_json`` after the number."""
+    return _rest(_quote(s.client), _quote(s.server), _story(s, cat), s.packet_count,
+                 s.bytes_c2s, s.bytes_s2c, s.first_ns, s.last_ns, start_ns, _outcome(s))
+
+
+def settled_rest(rec: Settled, address: Callable[[Any], str], cat: Catalog, start_ns: int
+                 ) -> str:
+    """``conversation_rest`` of a settled conversation's summary, without making it: what
+    it shares with its template is written once per shape. ``address`` gives an endpoint
+    key's text (``addr_text``), which needs no escaping in JSON."""
     t = rec.template
     parts = _shapes.get(id(t))
     if parts is None or parts[0] is not t or parts[1] != cat.lang:
@@ -78,20 +89,9 @@ def settled_json(rec: Settled, name: Callable[[Any], tuple[str, int]], cat: Cata
     _, _, story, outcome, after = parts
     if t.anomalies:  # its RST's frame, then the rest
         outcome = f"{outcome}{rec.last_index!r}{after}"
-    memo = rec.memo if rec.memo is not None else settled_memo(rec, name, start_ns)
-    ends, _, sums = memo.partition("\n")
-    return f'{{"number": {rec.number!r}, {ends}, {story}, {sums}, {outcome}}}'
-
-
-def settled_memo(rec: Settled, name: Callable[[Any], tuple[str, int]], start_ns: int
-                 ) -> str:
-    """What a settled conversation's JSON line holds of its own but its number: its ends,
-    then (after a newline) its sums. Made as soon as it is settled, while its reader waits
-    for the next segments anyway, it leaves little to do when the file ends."""
     client, server = rec.ends()
-    return (_ends(addr_text(name(client)), addr_text(name(server))) + "\n"
-            + _sums(rec.packet_count, rec.bytes_c2s, rec.bytes_s2c, rec.first_ns,
-                    rec.last_ns, start_ns))
+    return _rest(f'"{address(client)}"', f'"{address(server)}"', story, rec.packet_count,
+                 rec.bytes_c2s, rec.bytes_s2c, rec.first_ns, rec.last_ns, start_ns, outcome)
 
 
 def _shape_parts(t: ConversationSummary, cat: Catalog
@@ -104,26 +104,20 @@ def _shape_parts(t: ConversationSummary, cat: Catalog
     return t, cat.lang, _story(t, cat), before, after
 
 
-# id of a template: what ``settled_json`` writes of it (see ``_shape_parts``)
+# id of a template: what ``settled_rest`` writes of it (see ``_shape_parts``)
 _shapes: dict[int, tuple[ConversationSummary, str, str, str, str]] = {}
 _SHAPES_KEPT = 4096
 
 
-def _entry(number: int, client: str, server: str, story: str, packets: int, c2s: int,
-           s2c: int, first_ns: int, last_ns: int, start_ns: int, outcome: str) -> str:
-    return (f'{{"number": {number!r}, {_ends(client, server)}, {story}, '
-            f'{_sums(packets, c2s, s2c, first_ns, last_ns, start_ns)}, {outcome}}}')
-
-
-def _ends(client: str, server: str) -> str:
-    return f'"client": {_quote(client)}, "server": {_quote(server)}'
-
-
-def _sums(packets: int, c2s: int, s2c: int, first_ns: int, last_ns: int, start_ns: int
-          ) -> str:
-    return (f'"packets": {packets!r}, "bytes": {{"client_to_server": {c2s!r}, '
-            f'"server_to_client": {s2c!r}}}, "start": {_seconds(first_ns - start_ns)!r}, '
-            f'"duration": {_seconds(last_ns - first_ns)!r}')
+def _rest(client: str, server: str, story: str, packets: int, c2s: int, s2c: int,
+          first_ns: int, last_ns: int, start_ns: int, outcome: str) -> str:
+    """A conversation's JSON text after its number, its two ends given quoted."""
+    return (
+        f', "client": {client}, "server": {server}, {story}, '
+        f'"packets": {packets!r}, "bytes": {{"client_to_server": {c2s!r}, '
+        f'"server_to_client": {s2c!r}}}, "start": {_seconds(first_ns - start_ns)!r}, '
+        f'"duration": {_seconds(last_ns - first_ns)!r}, {outcome}}}'
+    )
 
 
 def _story(s: ConversationSummary, cat: Catalog) -> str:
