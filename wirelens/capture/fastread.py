@@ -19,16 +19,14 @@ import heapq
 import multiprocessing
 import os
 import pickle
-import queue
 import sys
 import tempfile
-import threading
 from collections.abc import Callable, Generator, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from typing import TextIO
+from typing import TextIO, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +34,7 @@ import numpy.typing as npt
 from wirelens.capture.blockread import BlockReader, Fallback
 from wirelens.capture.inherited import descriptor
 from wirelens.capture.pcapfile import CaptureError, CaptureFile, open_capture
+from wirelens.capture.slots import SLOT_ROWS, Slots
 from wirelens.explain.bulk import Feeder
 from wirelens.explain.catalog import Catalog
 from wirelens.explain.columns import TcpColumns, endpoint_address, endpoint_text
@@ -66,7 +65,7 @@ PROGRESS_EVERY = 1 << 14  # frames between two looks for ended conversations / p
 CHUNK = 16  # summaries per pickle in the spool: what one run holds in memory while merging
 RUN = 4096  # ended conversations gathered before they go to a share's spool as one run
 SHARE_MIN_BYTES = 32 << 20  # smaller files are not worth a second process
-LOCAL_PART = 10  # of 100: the port pairs the reading process follows itself, with others
+LOCAL_PART = 20  # of 100: the port pairs the reading process follows itself, with others
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # spreads port pairs over the shares
 _MASK64 = (1 << 64) - 1
 
@@ -384,12 +383,11 @@ class _Workers:
     """The shares of the port pairs: the first followed in this process, which also reads
     the file and so takes a smaller part (``LOCAL_PART`` of 100 when there are others),
     the others each in a process of its own (forked, so it needs no file this process
-    could not read after dropping root)."""
+    could not read after dropping root), its segments sent through shared memory
+    (``capture.slots``)."""
 
     def __init__(self, lang: str, folder: str, shares: int) -> None:
-        self._procs: list[tuple[BaseProcess, Connection]] = []
-        self._queues: list[queue.Queue[object]] = []
-        self._threads: list[threading.Thread] = []
+        self._procs: list[tuple[BaseProcess, Connection, Slots]] = []
         others = shares - 1
         # bucket < bounds[0]: here; < bounds[i]: the i-th other process
         self._bounds = [100 if not others else LOCAL_PART] + [
@@ -404,75 +402,86 @@ class _Workers:
         sys.stderr.flush()
         for i in range(1, shares):
             mine, theirs = context.Pipe()
+            slots = Slots()
             proc = context.Process(target=_serve, daemon=True,
-                                   args=(theirs, lang, os.path.join(folder, f"share-{i}"),
+                                   args=(theirs, slots, lang,
+                                         os.path.join(folder, f"share-{i}"),
                                          MAX_OPEN * parts[i] // 100))
             proc.start()
             theirs.close()
-            self._procs.append((proc, mine))
-        # Sending blocks while a share is busy; a thread per share sends, so that this
-        # process follows its own share meanwhile. A few chunks may wait (memory stays
-        # bounded: ``put`` blocks beyond that).
-        for _, conn in self._procs:
-            waiting: queue.Queue[object] = queue.Queue(maxsize=4)
-            thread = threading.Thread(target=_send_all, args=(waiting, conn), daemon=True)
-            thread.start()
-            self._queues.append(waiting)
-            self._threads.append(thread)
+            self._procs.append((proc, mine, slots))
 
     def feed(self, cols: TcpColumns, sweeps: list[tuple[int, int, bool]], start_ns: int
              ) -> None:
+        ends = [(hi, int(cols.ts_ns[hi - 1]) if sweep else None) for _, hi, sweep in sweeps]
         if not self._procs:
-            for lo, hi, sweep in sweeps:
-                self._local.chunk(cols, lo, hi, int(cols.ts_ns[hi - 1]) if sweep else None,
-                                  start_ns)
+            _chunks(self._local, cols, ends, start_ns)
             return
         share = np.searchsorted(np.array(self._bounds), _buckets(cols), side="right")
-        for lo, hi, sweep in sweeps:
-            sweep_ns = int(cols.ts_ns[hi - 1]) if sweep else None
-            part = share[lo:hi]
-            for i, waiting in enumerate(self._queues, start=1):  # theirs first: they start
-                waiting.put((cols.take(np.flatnonzero(part == i) + lo), sweep_ns, start_ns))
-            mine = cols.take(np.flatnonzero(part == 0) + lo)
-            self._local.chunk(mine, 0, len(mine), sweep_ns, start_ns)
+        for i, (_, conn, slots) in enumerate(self._procs, start=1):  # theirs first: they start
+            rows = np.flatnonzero(share == i)
+            cuts = _cuts(rows, ends)
+            if len(rows) > SLOT_ROWS:  # more than a block: down the pipe as it is
+                conn.send((None, cols.take(rows), cuts, start_ns))
+                continue
+            if not slots.free:
+                slots.free.append(_handed_back(conn))
+            slot = slots.free.pop()
+            slots.put(slot, cols, rows)
+            conn.send((slot, len(rows), cols.wide_at(rows), cuts, start_ns))
+        rows = np.flatnonzero(share == 0)
+        _chunks(self._local, cols.take(rows), _cuts(rows, ends), start_ns)
 
     def finish(self) -> list[_ShareResult]:
-        for waiting in self._queues:
-            waiting.put(None)
+        for _, conn, _ in self._procs:
+            conn.send(None)
         results = [self._local.close()]
-        for thread in self._threads:
-            thread.join()
-        for proc, conn in self._procs:
-            got = conn.recv()
-            if isinstance(got, str):
-                raise RuntimeError(got)
+        for proc, conn, _ in self._procs:
+            while isinstance(got := _answer(conn), int):  # slots handed back meanwhile
+                pass
             results.append(got)
             proc.join()
         return results
 
     def stop(self) -> None:
-        for proc, _ in self._procs:
-            proc.terminate()  # a sender blocked on it then fails, and ends
+        for proc, conn, _ in self._procs:
+            proc.terminate()
             proc.join()
-        for thread in self._threads:
-            thread.join()
-        for _, conn in self._procs:
             conn.close()
 
 
-def _send_all(waiting: queue.Queue[object], conn: Connection) -> None:
-    """Send what comes in order; None (sent too) is the last."""
-    while True:
-        item = waiting.get()
-        try:
-            conn.send(item)
-        except OSError:  # the share's process is gone: ``finish`` or ``stop`` says why
-            return
-        if item is None:
-            return
+def _cuts(rows: npt.NDArray[np.int64], ends: list[tuple[int, int | None]]
+          ) -> list[tuple[int, int | None]]:
+    """Where the sweeps fall among a share's ``rows`` of the block: (rows before the
+    sweep, its time or None), for each stretch of the block."""
+    at = np.searchsorted(rows, [hi for hi, _ in ends]).tolist()
+    return [(n, sweep_ns) for n, (_, sweep_ns) in zip(at, ends, strict=True)]
 
 
-def _serve(conn: Connection, lang: str, path: str, max_open: int) -> None:
+def _chunks(share: _Share, cols: TcpColumns, cuts: list[tuple[int, int | None]],
+            start_ns: int) -> None:
+    lo = 0
+    for hi, sweep_ns in cuts:
+        share.chunk(cols, lo, hi, sweep_ns, start_ns)
+        lo = hi
+
+
+def _answer(conn: Connection) -> int | _ShareResult:
+    """What a share's process sent: a slot it has done with, or its result; what went
+    wrong there, raised here."""
+    got = conn.recv()
+    if isinstance(got, str):
+        raise RuntimeError(got)
+    return cast(int | _ShareResult, got)
+
+
+def _handed_back(conn: Connection) -> int:
+    got = _answer(conn)
+    assert isinstance(got, int), "a share's process answers with slots until told to end"
+    return got
+
+
+def _serve(conn: Connection, slots: Slots, lang: str, path: str, max_open: int) -> None:
     """A share's process: segments in, (when told) its result out. It ends with
     ``os._exit``: nothing it inherited (standard streams a progress bar's thread may have
     held at the fork) is flushed or touched on the way out."""
@@ -480,8 +489,14 @@ def _serve(conn: Connection, lang: str, path: str, max_open: int) -> None:
     try:
         share = _Share(lang, path, max_open)
         while (got := conn.recv()) is not None:
-            cols, sweep_ns, start_ns = got
-            share.chunk(cols, 0, len(cols), sweep_ns, start_ns)
+            slot, *rest = got
+            if slot is None:
+                cols, cuts, start_ns = rest
+            else:
+                count, wide, cuts, start_ns = rest
+                cols = slots.take(slot, count, wide)
+                conn.send(slot)
+            _chunks(share, cols, cuts, start_ns)
         conn.send(share.close())
     except EOFError:  # the parent went away
         code = 1

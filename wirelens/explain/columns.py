@@ -119,10 +119,16 @@ class TcpColumns:
 
     def take(self, rows: I64) -> TcpColumns:
         """The segments at ``rows`` (increasing), as columns of their own."""
-        where = {int(r): i for i, r in enumerate(rows.tolist())} if self.wide else {}
-        taken: dict[str, Any] = {name: getattr(self, name)[rows] for name in _COLUMNS}
-        return TcpColumns(**taken, wide={where[r]: key for r, key in self.wide.items()
-                                         if r in where})
+        taken: dict[str, Any] = {name: getattr(self, name)[rows] for name in COLUMNS}
+        return TcpColumns(**taken, wide=self.wide_at(rows))
+
+    def wide_at(self, rows: I64) -> dict[int, tuple[int, int]]:
+        """``wide`` of ``take(rows)``."""
+        if not self.wide:
+            return {}
+        found = np.searchsorted(rows, list(self.wide)).tolist()
+        return {at: key for at, (row, key) in zip(found, self.wide.items(), strict=True)
+                if at < len(rows) and rows[at] == row}
 
     def then(self, other: TcpColumns) -> TcpColumns:
         """These segments, then ``other``'s (their ``row`` numbers each of its own block)."""
@@ -130,11 +136,11 @@ class TcpColumns:
         wide = {**self.wide, **{row + n: key for row, key in other.wide.items()}}
         joined: dict[str, Any] = {name: np.concatenate((getattr(self, name),
                                                         getattr(other, name)))
-                                  for name in _COLUMNS}
+                                  for name in COLUMNS}
         return TcpColumns(**joined, wide=wide)
 
 
-_COLUMNS = ("row", "index", "ts_ns", "src", "dst", "seq", "ack", "flags", "window",
+COLUMNS = ("row", "index", "ts_ns", "src", "dst", "seq", "ack", "flags", "window",
             "payload_len", "wscale", "ident")
 
 
