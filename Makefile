@@ -30,6 +30,8 @@ $(STAMP)/venv: pyproject.toml
 	[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
+	# compiled now: run as root, the parsing side drops to a user who cannot write here
+	$(PY) -m compileall -q wirelens
 	@touch $@
 
 venv: $(STAMP)/venv
