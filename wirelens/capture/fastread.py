@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import gc
 import heapq
+import itertools
 import multiprocessing
 import os
 import pickle
 import sys
 import tempfile
 from collections.abc import Callable, Generator, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -33,6 +34,7 @@ import numpy.typing as npt
 
 from wirelens.capture.blockread import BlockReader, Fallback
 from wirelens.capture.inherited import descriptor
+from wirelens.capture.linespool import LineSpool, Spooled, key, merged
 from wirelens.capture.pcapfile import CaptureError, CaptureFile, open_capture
 from wirelens.capture.slots import SLOT_ROWS, Slots
 from wirelens.explain.bulk import Feeder
@@ -241,18 +243,21 @@ def _sharded(path: str, lang: str, progress: Callable[[int], None] | None, share
 
     def lines() -> Generator[str, None, None]:
         try:
-            with ExitStack() as files:
-                runs = [run for r in results for run in _runs(r, files)]
-                number = 0
-                last = 0
-                for first, settled, is_cut, rest in heapq.merge(*runs):
-                    if first == last and settled:  # written again after it was revived
-                        continue
-                    last = first
-                    number += 1
-                    if is_cut:
-                        cut.append(number)
-                    yield numbered(number, rest)
+            number = 0
+            last = -1
+            for keys, texts in merged([r.spool for r in results]):
+                first = keys >> 2
+                # written when settled, again when revived: the later one (first in order)
+                keep = np.ones(len(keys), dtype=bool)
+                keep[0] = first[0] != last
+                keep[1:] = first[1:] != first[:-1]
+                last = int(first[-1])
+                numbers = number + np.cumsum(keep)
+                cut.extend(numbers[keep & ((keys & 1) == 1)].tolist())
+                for n, rest in zip(numbers[keep].tolist(), itertools.compress(texts, keep.tolist()),
+                                   strict=True):
+                    yield numbered(n, rest)
+                number = int(numbers[-1])
         finally:
             tmp.cleanup()
 
@@ -267,11 +272,11 @@ def _sharded(path: str, lang: str, progress: Callable[[int], None] | None, share
 
 class _Share:
     """The conversations of one share of the port pairs: a tracker of its own, and the ones
-    that ended written out as JSON lines in sorted runs, so that memory holds the open ones
-    only. A spooled line is ``(first frame, settled, anomalies cut, the line after its
-    number)``: numbers are given as the shares' lines are merged."""
+    that ended written out as JSON lines (after their numbers: these are given as the
+    shares' lines are merged) in sorted runs (``capture.linespool``), so that memory holds
+    the open ones only."""
 
-    def __init__(self, lang: str, path: str, max_open: int = MAX_OPEN) -> None:
+    def __init__(self, lang: str, folder: str, name: str, max_open: int = MAX_OPEN) -> None:
         self.tracker = ConversationTracker(keep_packets=False, max_anomalies=MAX_ANOMALIES,
                                            endpoints=endpoint_address, max_open=max_open,
                                            on_settle=self._settled)
@@ -279,10 +284,8 @@ class _Share:
         self.cat = Catalog(lang)
         self.kinds: set[str] = set()
         self.start_ns = 0
-        self._pending: list[tuple[int, bool, bool, str]] = []
-        self._file = open(path, "wb")  # noqa: SIM115 - closed by ``close``
-        self._path = path
-        self._runs: list[list[int]] = []
+        self._pending: list[tuple[int, str]] = []  # (linespool.key, line) of the next run
+        self._spool = LineSpool(folder, name)
 
     def chunk(self, cols: TcpColumns, lo: int, hi: int, sweep_ns: int | None,
               start_ns: int) -> None:
@@ -300,7 +303,7 @@ class _Share:
         that line (``_sharded``)."""
         cat, start, add, kinds = self.cat, self.start_ns, self._pending.append, self.kinds
         for rec in records:
-            add((rec.first_index, True, False, settled_rest(rec, endpoint_text, cat, start)))
+            add((key(rec.first_index, True, False), settled_rest(rec, endpoint_text, cat, start)))
             rec.memo = True  # written
             for kind, _ in rec.template.anomaly_counts:
                 kinds.add(kind)
@@ -311,20 +314,12 @@ class _Share:
             if isinstance(s, Settled):
                 assert s.memo, "written when it was settled"
                 continue
-            add((s.first_packet, False, s.anomalies_cut, conversation_rest(s, cat, start)))
+            add((key(s.first_packet, False, s.anomalies_cut), conversation_rest(s, cat, start)))
             for kind, _ in s.anomaly_counts:
                 kinds.add(kind)
 
     def _flush(self) -> None:
-        if not self._pending:
-            return
-        self._pending.sort()
-        offsets = []
-        for i in range(0, len(self._pending), CHUNK):
-            offsets.append(self._file.tell())
-            pickle.dump(self._pending[i : i + CHUNK], self._file,
-                        protocol=pickle.HIGHEST_PROTOCOL)
-        self._runs.append(offsets)
+        self._spool.add(self._pending)
         self._pending = []
 
     def close(self) -> _ShareResult:
@@ -334,35 +329,16 @@ class _Share:
             if len(self._pending) >= RUN:
                 self._flush()
         self._flush()
-        self._file.close()
-        return _ShareResult(self._path, self._runs, self.kinds, self.tracker.unfollowed,
+        return _ShareResult(self._spool.close(), self.kinds, self.tracker.unfollowed,
                             self.tracker.forgot_early)
 
 
 @dataclass(frozen=True)
 class _ShareResult:
-    path: str
-    runs: list[list[int]]
+    spool: Spooled
     kinds: set[str]
     unfollowed: int
     forgot_early: int
-
-
-_Line = tuple[int, bool, bool, str]
-
-
-def _runs(result: _ShareResult, files: ExitStack) -> list[Iterator[_Line]]:
-    """Each of one share's runs, read a chunk at a time from one file opened in
-    ``files``."""
-    fh = files.enter_context(open(result.path, "rb"))
-
-    def run(offsets: list[int]) -> Iterator[_Line]:
-        for offset in offsets:
-            fh.seek(offset)
-            chunk: list[_Line] = pickle.load(fh)  # our own spool
-            yield from chunk
-
-    return [run(offsets) for offsets in result.runs]
 
 
 def _buckets(cols: TcpColumns) -> npt.NDArray[np.int64]:
@@ -394,7 +370,7 @@ class _Workers:
             LOCAL_PART + (100 - LOCAL_PART) * (i + 1) // others for i in range(others)]
         # Each share holds at most its part of the conversations the overview may hold.
         parts = [b - a for a, b in zip([0, *self._bounds], self._bounds, strict=False)]
-        self._local = _Share(lang, os.path.join(folder, "share-0"), MAX_OPEN * parts[0] // 100)
+        self._local = _Share(lang, folder, "share-0", MAX_OPEN * parts[0] // 100)
         if not others:
             return
         context = multiprocessing.get_context("fork")
@@ -404,8 +380,7 @@ class _Workers:
             mine, theirs = context.Pipe()
             slots = Slots()
             proc = context.Process(target=_serve, daemon=True,
-                                   args=(theirs, slots, lang,
-                                         os.path.join(folder, f"share-{i}"),
+                                   args=(theirs, slots, lang, folder, f"share-{i}",
                                          MAX_OPEN * parts[i] // 100))
             proc.start()
             theirs.close()
@@ -481,13 +456,14 @@ def _handed_back(conn: Connection) -> int:
     return got
 
 
-def _serve(conn: Connection, slots: Slots, lang: str, path: str, max_open: int) -> None:
+def _serve(conn: Connection, slots: Slots, lang: str, folder: str, name: str,
+           max_open: int) -> None:
     """A share's process: segments in, (when told) its result out. It ends with
     ``os._exit``: nothing it inherited (standard streams a progress bar's thread may have
     held at the fork) is flushed or touched on the way out."""
     code = 0
     try:
-        share = _Share(lang, path, max_open)
+        share = _Share(lang, folder, name, max_open)
         while (got := conn.recv()) is not None:
             slot, *rest = got
             if slot is None:

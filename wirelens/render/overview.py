@@ -207,11 +207,21 @@ def _write_list(out: TextIO, pad: str, key: str, items: Iterable[Any]) -> None:
 
 def _write_lines(out: TextIO, pad: str, key: str, lines: Iterable[str]) -> None:
     out.write(f"{pad}{json.dumps(key)}: [")
+    between = ",\n" + pad + "  "
+    batch: list[str] = []
     first = True
-    for line in lines:
-        out.write(("\n" if first else ",\n") + pad + "  " + line)
+    for line in lines:  # written a batch at a time: a big capture has a million lines
+        batch.append(line)
+        if len(batch) >= _BATCH:
+            out.write(("\n" + pad + "  " if first else between) + between.join(batch))
+            batch, first = [], False
+    if batch:
+        out.write(("\n" + pad + "  " if first else between) + between.join(batch))
         first = False
     out.write("]" if first else "\n" + pad + "]")
+
+
+_BATCH = 512
 
 
 def write_json_documents(overviews: Iterable[Overview], lang: str, out: TextIO,
