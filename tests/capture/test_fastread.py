@@ -7,6 +7,8 @@ from __future__ import annotations
 import gzip
 import importlib.util
 import io
+import json
+import struct
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,7 @@ from tests.test_tshark_anomalies import LINKS, SCENARIOS, build
 from wirelens import pcapjob
 from wirelens.capture.fastread import NothingRead, _overview, fast_json, fast_overview
 from wirelens.capture.pcapfile import CaptureError
+from wirelens.explain.segment import FIN
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -173,3 +176,25 @@ def test_orderly_captures_with_faults(tmp_path: Path, seed: int, fault: float,
     tracker."""
     path = orderly(tmp_path / f"orderly-{seed}.pcap", 40000, seed, fault, open_at_once)
     assert_same(path, shares=(1, 2, 3))
+
+
+def test_a_settled_conversation_that_goes_on_is_written_once(tmp_path: Path) -> None:
+    """FINs sent again after their conversations were settled, so written out already:
+    each conversation is followed again, written again when it ends, and the merge keeps
+    that line, not the first (``fastread._Share._settled``)."""
+    from wirelens.capture.pcapfile import open_capture
+
+    path = tmp_path / "textbook.pcap"
+    _gen_capture().generate(str(path), 20000, 5, 300)
+    with open_capture(path) as cap:
+        frames = list(cap)
+    last = frames[-1].ts_ns
+    # FINs of conversations early in the file (Ethernet, IPv4 without options: the TCP
+    # flags at byte 47), sent again at its end, a stretch later (overview.SWEEP_EVERY)
+    fins = [f for f in frames if len(f.data) > 47 and f.data[47] & FIN][200:500:10]
+    again = b"".join(struct.pack("<IIII", *divmod(last + i * 1000, 10**9), len(f.data),
+                                 len(f.data)) + f.data for i, f in enumerate(fins, start=1))
+    path.write_bytes(path.read_bytes() + again)
+    assert_same(path, shares=(1, 2))
+    doc = json.loads(fast(path, 2))
+    assert sum("retransmission" in c["anomaly_counts"] for c in doc["conversations"]) >= 10
