@@ -34,7 +34,7 @@ import numpy.typing as npt
 
 from wirelens.capture.blockread import BlockReader, Fallback
 from wirelens.capture.inherited import descriptor
-from wirelens.capture.linespool import LineSpool, Spooled, key, merged
+from wirelens.capture.linespool import Batch, LineSpool, Spooled, key, merged
 from wirelens.capture.pcapfile import CaptureError, CaptureFile, open_capture
 from wirelens.capture.slots import SLOT_ROWS, Slots
 from wirelens.explain.bulk import Feeder
@@ -67,6 +67,7 @@ PROGRESS_EVERY = 1 << 14  # frames between two looks for ended conversations / p
 CHUNK = 16  # summaries per pickle in the spool: what one run holds in memory while merging
 RUN = 4096  # ended conversations gathered before they go to a share's spool as one run
 SHARE_MIN_BYTES = 32 << 20  # smaller files are not worth a second process
+STREAMED = 256  # lines a share's process sends at once at the end
 LOCAL_PART = 20  # of 100: the port pairs the reading process follows itself, with others
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # spreads port pairs over the shares
 _MASK64 = (1 << 64) - 1
@@ -197,7 +198,7 @@ def fast_json(path: str, lang: str, out: TextIO, progress: Callable[[int], None]
         shares = 2 if (os.cpu_count() or 1) > 1 and _size(path) >= SHARE_MIN_BYTES else 1
     with _rare_collections():
         try:
-            ov, kinds, lines, more = _sharded(path, lang, progress, shares)
+            ov, kinds, lines, more, done = _sharded(path, lang, progress, shares)
         except Fallback:
             write_json(_overview(path, progress, columnar=False), lang, out)
             return
@@ -205,15 +206,16 @@ def fast_json(path: str, lang: str, out: TextIO, progress: Callable[[int], None]
             write_document(ov, Catalog(lang), out, kinds, lines, more)
         finally:
             lines.close()
+            done()
 
 
 def _sharded(path: str, lang: str, progress: Callable[[int], None] | None, shares: int
              ) -> tuple[Overview, set[str], Generator[str, None, None],
-                        Callable[[], list[Message]]]:  # fmt: skip
+                        Callable[[], list[Message]], Callable[[], None]]:  # fmt: skip
     """Read the file, follow its conversations in ``shares`` shares of the port pairs, and
     return the overview without its conversations, their anomaly kinds, their JSON lines
-    in number order (a generator over the shares' spools) and the warnings to write
-    after them."""
+    in number order (a generator over the shares' spools and what their processes still
+    send), the warnings to write after them, and what to call when done with those."""
     tmp = tempfile.TemporaryDirectory(prefix="wirelens-")
     try:
         builder = OverviewBuilder(columnar=True)  # frames, UDP, ARP; TCP goes to the shares
@@ -229,37 +231,38 @@ def _sharded(path: str, lang: str, progress: Callable[[int], None] | None, share
                 texts = reader.warnings
             if not builder.frames and texts:
                 raise NothingRead(texts[0])
-            results = workers.finish()
+            ov = builder.finish(path, [msg("warning.file", text=w) for w in texts],
+                                conversations=())
+            results, streams = workers.finish()
         except BaseException:
             workers.stop()
             raise
-        ov = builder.finish(path, [msg("warning.file", text=w) for w in texts],
-                            conversations=())
     except BaseException:
         tmp.cleanup()
         raise
     kinds = set().union(*(r.kinds for r in results))
     cut: list[int] = []
 
+    def done() -> None:
+        workers.stop()  # they have sent all by now, or are to send no more
+        tmp.cleanup()
+
     def lines() -> Generator[str, None, None]:
-        try:
-            number = 0
-            last = -1
-            for keys, texts in merged([r.spool for r in results]):
-                first = keys >> 2
-                # written when settled, again when revived: the later one (first in order)
-                keep = np.ones(len(keys), dtype=bool)
-                keep[0] = first[0] != last
-                keep[1:] = first[1:] != first[:-1]
-                last = int(first[-1])
-                numbers = number + np.cumsum(keep)
-                cut.extend(numbers[keep & ((keys & 1) == 1)].tolist())
-                for n, rest in zip(numbers[keep].tolist(), itertools.compress(texts, keep.tolist()),
-                                   strict=True):
-                    yield numbered(n, rest)
-                number = int(numbers[-1])
-        finally:
-            tmp.cleanup()
+        number = 0
+        last = -1
+        for keys, texts in merged([r.spool for r in results], streams):
+            first = keys >> 2
+            # written when settled, again when revived: the later one (first in order)
+            keep = np.ones(len(keys), dtype=bool)
+            keep[0] = first[0] != last
+            keep[1:] = first[1:] != first[:-1]
+            last = int(first[-1])
+            numbers = number + np.cumsum(keep)
+            cut.extend(numbers[keep & ((keys & 1) == 1)].tolist())
+            for n, rest in zip(numbers[keep].tolist(), itertools.compress(texts, keep.tolist()),
+                               strict=True):
+                yield numbered(n, rest)
+            number = int(numbers[-1])
 
     def warnings() -> list[Message]:
         cut_open = open_limit_warnings(sum(r.unfollowed for r in results),
@@ -267,7 +270,7 @@ def _sharded(path: str, lang: str, progress: Callable[[int], None] | None, share
         return [*ov.warnings, *cut_open,
                 *([anomalies_cut_warning(len(cut), cut[0])] if cut else [])]
 
-    return ov, kinds, lines(), warnings
+    return ov, kinds, lines(), warnings, done
 
 
 class _Share:
@@ -323,12 +326,33 @@ class _Share:
         self._pending = []
 
     def close(self) -> _ShareResult:
-        self._feeder.flush()
-        for summary in self.tracker.each_record():  # a run at a time, not all at once
-            self._ended([summary])
+        """Everything written out, the conversations still held too."""
+        self._finish()
+        for item in self._held():  # a run at a time, not all at once
+            self._pending.append(item)
             if len(self._pending) >= RUN:
                 self._flush()
         self._flush()
+        return self._result()
+
+    def end(self) -> tuple[_ShareResult, Iterator[tuple[int, str]]]:
+        """Everything written out but the conversations held followed one by one: the
+        result so far, and their (key, line) pairs in key order, made as they are asked
+        for (the reading process writes the rest of the document meanwhile)."""
+        self._finish()
+        self._flush()
+        return self._result(), self._held()
+
+    def _finish(self) -> None:
+        self._feeder.flush()
+        self.kinds |= self.tracker.followed_kinds()  # settled ones' are in already
+
+    def _held(self) -> Iterator[tuple[int, str]]:
+        cat, start = self.cat, self.start_ns
+        for s in self.tracker.each_followed():
+            yield key(s.first_packet, False, s.anomalies_cut), conversation_rest(s, cat, start)
+
+    def _result(self) -> _ShareResult:
         return _ShareResult(self._spool.close(), self.kinds, self.tracker.unfollowed,
                             self.tracker.forgot_early)
 
@@ -407,16 +431,19 @@ class _Workers:
         rows = np.flatnonzero(share == 0)
         _chunks(self._local, cols.take(rows), _cuts(rows, ends), start_ns)
 
-    def finish(self) -> list[_ShareResult]:
+    def finish(self) -> tuple[list[_ShareResult], list[Iterator[Batch]]]:
+        """Each share's result, and the lines the other processes still send (see
+        ``_Share.end``), to be merged in as they come; ``stop`` after reading them."""
         for _, conn, _ in self._procs:
             conn.send(None)
         results = [self._local.close()]
-        for proc, conn, _ in self._procs:
+        streams = []
+        for _, conn, _ in self._procs:
             while isinstance(got := _answer(conn), int):  # slots handed back meanwhile
                 pass
             results.append(got)
-            proc.join()
-        return results
+            streams.append(_streamed(conn))
+        return results, streams
 
     def stop(self) -> None:
         for proc, conn, _ in self._procs:
@@ -450,6 +477,19 @@ def _answer(conn: Connection) -> int | _ShareResult:
     return cast(int | _ShareResult, got)
 
 
+def _batches(items: Iterator[tuple[int, str]]) -> Iterator[Batch]:
+    """``items`` as batches of ``STREAMED`` at most."""
+    while batch := list(itertools.islice(items, STREAMED)):
+        yield np.array([k for k, _ in batch], dtype=np.int64), [line for _, line in batch]
+
+
+def _streamed(conn: Connection) -> Iterator[Batch]:
+    while (got := conn.recv()) is not None:
+        if isinstance(got, str):
+            raise RuntimeError(got)
+        yield got
+
+
 def _handed_back(conn: Connection) -> int:
     got = _answer(conn)
     assert isinstance(got, int), "a share's process answers with slots until told to end"
@@ -473,7 +513,11 @@ def _serve(conn: Connection, slots: Slots, lang: str, folder: str, name: str,
                 cols = slots.take(slot, count, wide)
                 conn.send(slot)
             _chunks(share, cols, cuts, start_ns)
-        conn.send(share.close())
+        result, held = share.end()
+        conn.send(result)
+        for batch in _batches(held):
+            conn.send(batch)
+        conn.send(None)
     except EOFError:  # the parent went away
         code = 1
     except Exception as exc:  # the parent reports it; a traceback from a child helps nobody

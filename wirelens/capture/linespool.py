@@ -14,7 +14,7 @@ comes after the line written again for it when a later segment revived it.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,9 +75,14 @@ class LineSpool:
         return Spooled(*self._paths, tuple(self._runs))
 
 
-def merged(spools: list[Spooled]) -> Iterator[tuple[npt.NDArray[np.int64], list[str]]]:
-    """Every (key, line) of ``spools`` in key order, a batch at a time: (keys, lines).
-    Memory holds a few lines of each run at once."""
+Batch = tuple[npt.NDArray[np.int64], list[str]]  # keys, and their lines
+
+
+def merged(spools: list[Spooled], streams: Iterable[Iterator[Batch]] = ()
+           ) -> Iterator[Batch]:
+    """Every (key, line) of ``spools`` and ``streams`` in key order, a batch at a time.
+    A stream gives its batches in key order as they come (from another process, say);
+    the merge waits for one only when it must. Memory holds a few lines of each run."""
     runs = sum(len(s.runs) for s in spools)
     at_once = max(16, LINES_AT_ONCE // max(runs, 1))
     fds: list[int] = []
@@ -85,10 +90,12 @@ def merged(spools: list[Spooled]) -> Iterator[tuple[npt.NDArray[np.int64], list[
         cursors = []
         for spool in spools:
             fds += [os.open(spool.lines, os.O_RDONLY), os.open(spool.entries, os.O_RDONLY)]
-            cursors += [_Cursor(fds[-2], fds[-1], run, at_once) for run in spool.runs]
+            cursors += [_Cursor(_run_batches(fds[-2], fds[-1], run, at_once))
+                        for run in spool.runs]
+        cursors += [_Cursor(stream) for stream in streams]
         cursors = [c for c in cursors if c.keys is not None]
         while cursors:
-            # Nothing a run has yet to load can come before the end of what it holds now.
+            # Nothing a run has yet to give can come before the end of what it gave.
             bound = min((c.last for c in cursors if c.more), default=None)
             keys, lines = [], []
             for c in cursors:
@@ -103,33 +110,40 @@ def merged(spools: list[Spooled]) -> Iterator[tuple[npt.NDArray[np.int64], list[
             os.close(fd)
 
 
-class _Cursor:
-    """One run as it is read: ``keys`` and ``lines`` of the batch in hand (``keys`` None
-    when the run is done), ``more`` whether batches remain to be read."""
+def _run_batches(lines_fd: int, entries_fd: int, run: Run, at_once: int
+                 ) -> Iterator[Batch]:
+    lines_at, entries_at, left = run.lines_at, run.entries_at, run.count
+    while left:
+        n = min(left, at_once)
+        entries = np.frombuffer(os.pread(entries_fd, n * _ENTRY.itemsize, entries_at),
+                                dtype=_ENTRY)
+        end = int(entries["end"][-1])
+        text = os.pread(lines_fd, end - lines_at, lines_at).decode("utf-8")
+        yield entries["key"].copy(), text.split("\n")[:-1]
+        left -= n
+        lines_at, entries_at = end, entries_at + n * _ENTRY.itemsize
 
-    def __init__(self, lines_fd: int, entries_fd: int, run: Run, at_once: int) -> None:
-        self._fds = lines_fd, entries_fd
-        self._lines_at, self._entries_at, self._left = run.lines_at, run.entries_at, run.count
-        self._at_once = at_once
+
+class _Cursor:
+    """One run or stream as it is read: ``keys`` and ``lines`` of the batch in hand
+    (``keys`` None when it is done), ``more`` whether it may give more batches."""
+
+    def __init__(self, batches: Iterator[Batch]) -> None:
+        self._batches = batches
         self.keys: npt.NDArray[np.int64] | None = None
         self.lines: list[str] = []
         self.more = True
         self._load()
 
     def _load(self) -> None:
-        n = min(self._left, self._at_once)
-        if not n:
-            self.keys, self.lines, self.more = None, [], False
-            return
-        lines_fd, entries_fd = self._fds
-        entries = np.frombuffer(os.pread(entries_fd, n * _ENTRY.itemsize, self._entries_at),
-                                dtype=_ENTRY)
-        end = int(entries["end"][-1])
-        text = os.pread(lines_fd, end - self._lines_at, self._lines_at).decode("utf-8")
-        self.keys, self.lines = entries["key"].copy(), text.split("\n")[:-1]
-        self._left -= n
-        self.more = self._left > 0
-        self._lines_at, self._entries_at = end, self._entries_at + n * _ENTRY.itemsize
+        while self.more:
+            got = next(self._batches, None)
+            if got is None:
+                self.more = False
+            elif len(got[0]):
+                self.keys, self.lines = got
+                return
+        self.keys, self.lines = None, []
 
     @property
     def last(self) -> int:
@@ -137,7 +151,7 @@ class _Cursor:
         assert self.keys is not None
         return int(self.keys[-1])
 
-    def take(self, bound: int | None) -> tuple[npt.NDArray[np.int64], list[str]]:
+    def take(self, bound: int | None) -> Batch:
         """The lines in hand up to ``bound`` (all when None), loading the next batch when
         none is left in hand."""
         assert self.keys is not None

@@ -475,6 +475,20 @@ class ConversationTracker:
         for conv in self._holding.each():
             yield conv if isinstance(conv, Settled) else summarize(conv, self._endpoints)
 
+    def followed_kinds(self) -> set[str]:
+        """The anomaly kinds of the held conversations followed one by one (a settled
+        one's are its template's)."""
+        return {kind for conv in self._holding.each() if type(conv) is Conversation
+                for kind in conv.anomaly_counts or ()}
+
+    def each_followed(self) -> Iterator[ConversationSummary]:
+        """The held conversations followed one by one, not the settled ones, summed up as
+        they stand, in the order of their first frames."""
+        held = [c for c in self._holding.each() if type(c) is Conversation]
+        held.sort(key=_first_index)
+        for conv in held:
+            yield summarize(conv, self._endpoints)
+
     @property
     def open_count(self) -> int:
         return len(self._holding)
@@ -500,6 +514,10 @@ class ConversationTracker:
         if isinstance(conv, Settled):
             return conv.summary(self._name)
         return summarize(conv, self._endpoints)
+
+
+def _first_index(conv: Conversation) -> int:
+    return conv.first_index
 
 
 def _address(endpoint: Endpoint) -> Address:
