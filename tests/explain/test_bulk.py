@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.capture.chaos import chaos, orderly
 from wirelens.capture.blockread import BlockReader
 from wirelens.capture.pcapfile import open_capture
+from wirelens.explain import bulk
 from wirelens.explain.bulk import feed_columns, pair_columns
 from wirelens.explain.columns import TcpColumns, decode, endpoint_address
 from wirelens.explain.conversation import ConversationTracker
@@ -55,3 +57,25 @@ def test_bulk_equals_one_by_one(tmp_path: Path, make, step: int) -> None:  # typ
 def test_a_run_that_does_not_fit_changes_nothing(tmp_path: Path) -> None:
     t = tracker()
     assert not t.apply_run((1, 2), 3, 0, *([1] * 18), "A")  # no such conversation
+
+
+def test_pairs_whose_keys_mix_to_one_number_stay_apart() -> None:
+    """``pair_columns`` sorts rows by a mix of a pair's two keys; two pairs that mix to the
+    same number must still come out as two pairs, each in frame order."""
+    mix, mask = int(bulk._MIX), (1 << 64) - 1
+    a1, b1, a2 = 5, 1 << 40, 7
+    b2 = ((a1 * mix) ^ b1 ^ (a2 * mix)) & mask  # a2 mixes with b2 as a1 with b1
+    assert (a2 * mix ^ b2) & mask == (a1 * mix ^ b1) & mask
+    src = np.array([a1, a2, b1, a2, a1, 9], dtype=np.uint64)
+    dst = np.array([b1, b2, a1, b2, b1, 3], dtype=np.uint64)
+    n = len(src)
+    zeros = np.zeros(n, dtype=np.int64)
+    cols = TcpColumns(row=np.arange(n), index=np.arange(n) + 1, ts_ns=zeros, src=src, dst=dst,
+                      seq=zeros, ack=zeros, flags=zeros, window=zeros, payload_len=zeros,
+                      wscale=zeros, ident=zeros, wide={})
+    ids, forward, pairs, order = pair_columns(cols, 0, n)
+    groups = [[int(r) for r in order if ids[r] == i] for i in range(len(pairs))]
+    assert sorted(groups) == [[0, 2, 4], [1, 3], [5]]
+    assert {pairs[int(ids[0])], pairs[int(ids[1])], pairs[int(ids[5])]} == {
+        (a1, b1), (min(a2, b2), max(a2, b2)), (3, 9)}
+    assert forward.tolist() == [True, True, False, True, True, False]

@@ -38,6 +38,7 @@ MASK = 0xFFFFFFFF
 HALF = 1 << 31
 MAX_SHIFT = 14  # window scales Wireshark honours (analysis.MAX_SHIFT)
 _SFRA = SYN | FIN | RST | ACK
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # spreads a pair's two keys over 64 bits
 _WIDE = np.uint64(1 << 63)  # placeholder keys of pairs whose endpoints need more than 64 bits
 
 
@@ -62,7 +63,7 @@ def pair_columns(cols: TcpColumns, lo: int, hi: int) -> tuple[I64, npt.NDArray[n
             forward[row - lo] = fwd
             first[row - lo] = _WIDE + np.uint64(wide[pair])
             second[row - lo] = 0
-    order = np.lexsort((second, first))
+    order = _by_pair(first, second)
     a, b = first[order], second[order]
     new = np.empty(len(order), dtype=bool)
     new[:1] = True
@@ -74,6 +75,19 @@ def pair_columns(cols: TcpColumns, lo: int, hi: int) -> tuple[I64, npt.NDArray[n
     for x, y in zip(a[starts].tolist(), b[starts].tolist(), strict=True):
         pairs.append(wide_pairs[x - (1 << 63)] if x >= 1 << 63 else (x, y))
     return ids, forward, pairs, order
+
+
+def _by_pair(first: npt.NDArray[np.uint64], second: npt.NDArray[np.uint64]) -> I64:
+    """An order that brings each pair's rows together, each pair's in frame order. One
+    sort of a mix of the two keys does it unless two pairs mix to the same number (then
+    their rows would meet, and both keys are sorted instead)."""
+    with np.errstate(over="ignore"):
+        mixed = first * _MIX ^ second
+    order: I64 = np.argsort(mixed, kind="stable")
+    m, a, b = mixed[order], first[order], second[order]
+    if np.any((m[1:] == m[:-1]) & ((a[1:] != a[:-1]) | (b[1:] != b[:-1]))):
+        order = np.lexsort((second, first))
+    return order
 
 
 def feed_columns(tracker: ConversationTracker, cols: TcpColumns, lo: int, hi: int,
