@@ -108,3 +108,15 @@ def test_endpoint_keys_round_trip() -> None:
         spelled = IPv6Address(host).compressed if ":" in host else host  # as walk spells it
         assert endpoint_address(endpoint_key(host, 8080)) == (spelled, 8080)
     assert endpoint_key("::102:304", 1) != endpoint_key("1.2.3.4", 1)
+
+
+def test_endpoint_text_is_the_address_as_a_summary_writes_it() -> None:
+    from wirelens.explain.columns import endpoint_text
+    from wirelens.explain.conversation_summary import addr_text
+
+    rng = random.Random(2)
+    keys = [rng.getrandbits(48) for _ in range(20000)] + [
+        0, (1 << 48) - 1, endpoint_key("::1", 80), endpoint_key("fe80::1:2", 443),
+        endpoint_key("::ffff:10.0.0.1", 8080)]
+    for k in keys:
+        assert endpoint_text(k) == addr_text(endpoint_address(k)), k

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import replace
 from pathlib import Path
 
@@ -41,3 +42,15 @@ def test_odd_strings_and_numbers() -> None:
         assert conversation_json(s, cat, start) == reference(s, cat, start)
     empty = replace(s, anomalies=(), anomaly_counts=(), anomalies_cut=False, verdict="SF")
     assert conversation_json(empty, cat, 0) == reference(empty, cat, 0)
+
+
+def test_seconds_are_rounded_to_the_microsecond_as_round_does() -> None:
+    from wirelens.render.overview import _seconds
+
+    rng = random.Random(6)
+    values = [rng.randrange(0, 10**15) for _ in range(20000)]
+    values += [rng.randrange(0, 10**12) // 1000 * 1000 + rng.choice((0, 1, 499, 500, 501, 999))
+               for _ in range(20000)]
+    values += [0, 1, 499, 500, 501, 1500, 2500, 10**15 - 1, 10**15, 10**18, -1, -500, -1501]
+    for ns in values:
+        assert repr(_seconds(ns)) == repr(round(ns / 1e9, 6)), ns

@@ -44,21 +44,16 @@ def endpoint_key(host: str, port: int) -> int:
 
 
 def endpoint_text(key: int) -> str:
-    """``addr_text(endpoint_address(key))``, sooner: a capture has few hosts, and the text
-    of each is kept (a million conversations' ends are written out)."""
+    """``addr_text(endpoint_address(key))``, sooner (a million conversations' ends may be
+    written out)."""
     if key >= _IPV6_TAG:
         return addr_text(endpoint_address(key))
-    ip = key >> _PORT_BITS
-    host = _HOSTS.get(ip)
-    if host is None:
-        if len(_HOSTS) >= _HOSTS_KEPT:
-            _HOSTS.clear()
-        host = _HOSTS[ip] = endpoint_address(key)[0]
-    return f"{host}:{key & 0xFFFF}"
+    o = _OCTETS
+    return (f"{o[key >> 40]}.{o[(key >> 32) & 255]}.{o[(key >> 24) & 255]}."
+            f"{o[(key >> 16) & 255]}:{key & 0xFFFF}")
 
 
-_HOSTS: dict[int, str] = {}  # IPv4 address: its text
-_HOSTS_KEPT = 1 << 16
+_OCTETS = [str(i) for i in range(256)]
 
 
 def endpoint_address(key: int) -> Address:
