@@ -174,18 +174,32 @@ _TCP = np.dtype([("sport", ">u2"), ("dport", ">u2"), ("seq", ">u4"), ("ack", ">u
                  ("offset", "u1"), ("flags", "u1"), ("window", ">u2"), ("check", ">u2"),
                  ("urgent", ">u2")])
 _LINK = np.dtype([("b0", "u1"), ("b1", "u1"), ("b2", "u1"), ("b3", "u1"), ("pad", "V8"),
-                  ("etype", ">u2"), ("w14", ">u2"), ("w16", ">u2"), ("pad2", "V2")])
+                  ("etype", ">u2"), ("w14", ">u2"), ("w16", ">u2")])
 _WINDOW = 20  # bytes copied from each frame at a time: all three fit
 _BYTES = np.dtype(("V", _WINDOW))
+_HEAD = 64  # a frame's first bytes, copied at once: the link, IPv4 and TCP headers mostly
 
 
-def _windows(buf: npt.NDArray[np.uint8], at: I64, dtype: np.dtype[Any]) -> Any:
-    """The 20 bytes at each offset (each at most ``len(buf) - 20``) as a record of
-    ``dtype``: one copy of each frame's few bytes, where a gather per field would visit
-    every frame again for each."""
-    every = np.ndarray(shape=(len(buf) - _WINDOW + 1,), dtype=_BYTES, buffer=buf,
+def _windows(buf: npt.NDArray[np.uint8], at: I64, dtype: np.dtype[Any],
+             size: int = _WINDOW) -> Any:
+    """The ``size`` bytes at each offset (each at most ``len(buf) - size``) as a record
+    of ``dtype``: one copy of each frame's few bytes, where a gather per field would
+    visit every frame again for each."""
+    every = np.ndarray(shape=(len(buf) - size + 1,), dtype=np.dtype(("V", size)), buffer=buf,
                        strides=(1,))
     return every[at].view(dtype)
+
+
+def _within(dtype: np.dtype[Any], offset: int) -> np.dtype[Any]:
+    """``dtype``'s fields ``offset`` bytes into a frame's first ``_HEAD`` bytes."""
+    fields = [(name, dtype.fields[name]) for name in dtype.names or ()]  # type: ignore[index]
+    return np.dtype({"names": [name for name, _ in fields],
+                     "formats": [f[0] for _, f in fields],
+                     "offsets": [f[1] + offset for _, f in fields], "itemsize": _HEAD})
+
+
+_IN_HEAD = {(name, at): _within(dtype, at) for name, dtype in (("ip", _IPV4), ("tcp", _TCP))
+            for at in range(0, _HEAD - _WINDOW + 1)}
 
 
 def decode(rec: Records) -> Decoded:
@@ -200,7 +214,8 @@ def decode(rec: Records) -> Decoded:
     end, lt = rec.caplen, rec.linktype
     net = np.full(n, -1, dtype=np.int64)  # offset of the IPv4 header, -1: not the common case
 
-    link = _windows(buf, start, _LINK)
+    head = _windows(buf, start, np.dtype(("V", _HEAD)), _HEAD)  # raw: a copy keeps it whole
+    link = head.view(_within(_LINK, 0))
     etype = link["etype"]
     eth = (lt == 1) & (end >= 14)
     vlan = eth & np.isin(etype, _VLAN_TAGS) & (end >= 18)
@@ -222,7 +237,10 @@ def decode(rec: Records) -> Decoded:
     ok = net >= 0
     at = start + np.maximum(net, 0)
     room = end - np.maximum(net, 0)  # bytes from the IPv4 header to the frame's end
-    ip = _windows(buf, at, _IPV4)
+    # Mostly every frame's IPv4 header sits at one offset, within the bytes copied already.
+    nets = np.unique(net[ok]).tolist()
+    one = nets[0] if len(nets) == 1 else None
+    ip = head.view(_IN_HEAD["ip", one]) if one is not None else _windows(buf, at, _IPV4)
     hlen = (ip["vihl"] & 0x0F).astype(np.int64) * 4
     total = ip["total"].astype(np.int64)
     ok &= ((room >= 20) & (hlen >= 20) & (room >= hlen) & ((ip["frag"] & 0x3FFF) == 0)
@@ -236,7 +254,11 @@ def decode(rec: Records) -> Decoded:
     rows = np.flatnonzero(ok)
     t = tcp_at[rows]
     ip = ip[rows]
-    tcp = _windows(buf, t, _TCP)  # whole within the frame: tcp_room >= 20
+    # And its TCP header after 20 bytes of IPv4 header, or else copied on its own.
+    if one is not None and ("tcp", one + 20) in _IN_HEAD and np.all(hlen[rows] == 20):
+        tcp = head[rows].view(_IN_HEAD["tcp", one + 20])
+    else:
+        tcp = _windows(buf, t, _TCP)  # whole within the frame: tcp_room >= 20
     flags = tcp["flags"].astype(np.int64)
     wscale = np.full(len(rows), -1, dtype=np.int64)
     syn = np.flatnonzero(flags & SYN)
