@@ -68,7 +68,7 @@ CHUNK = 16  # summaries per pickle in the spool: what one run holds in memory wh
 RUN = 4096  # ended conversations gathered before they go to a share's spool as one run
 SHARE_MIN_BYTES = 32 << 20  # smaller files are not worth a second process
 STREAMED = 256  # lines a share's process sends at once at the end
-LOCAL_PART = 22  # of 100: the port pairs the reading process follows itself, with others
+LOCAL_PART = 20  # of 100: the port pairs the reading process follows itself, with others
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # spreads port pairs over the shares
 _MASK64 = (1 << 64) - 1
 

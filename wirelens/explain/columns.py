@@ -218,7 +218,7 @@ def decode(rec: Records) -> Decoded:
     link = head.view(_within(_LINK, 0))
     etype = link["etype"]
     eth = (lt == 1) & (end >= 14)
-    vlan = eth & np.isin(etype, _VLAN_TAGS) & (end >= 18)
+    vlan = eth & ((etype == _VLAN_TAGS[0]) | (etype == _VLAN_TAGS[1])) & (end >= 18)
     net[eth & (etype == 0x0800)] = 14
     net[vlan & (link["w16"] == 0x0800)] = 18
     net[(lt == 113) & (end >= 16) & (link["w14"] == 0x0800)] = 16
@@ -238,8 +238,8 @@ def decode(rec: Records) -> Decoded:
     at = start + np.maximum(net, 0)
     room = end - np.maximum(net, 0)  # bytes from the IPv4 header to the frame's end
     # Mostly every frame's IPv4 header sits at one offset, within the bytes copied already.
-    nets = np.unique(net[ok]).tolist()
-    one = nets[0] if len(nets) == 1 else None
+    found = net[ok]
+    one = int(found[0]) if len(found) and found.min() == found.max() else None
     ip = head.view(_IN_HEAD["ip", one]) if one is not None else _windows(buf, at, _IPV4)
     hlen = (ip["vihl"] & 0x0F).astype(np.int64) * 4
     total = ip["total"].astype(np.int64)
