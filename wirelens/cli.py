@@ -313,9 +313,11 @@ def pcap_main(argv: Sequence[str] | None = None) -> int:
             return _fail("explain-pcap", str(exc))
     overview_only = args.summary and args.conversation is None and not (
         args.html or args.open or args.svg or args.markdown)
+    def prepare() -> None:
+        warm_up_overview(args.lang, args.format, bool(args.filter))
+
     return unprivileged("explain-pcap", lambda: run_pcap(args),
-                         prepare=(lambda: warm_up_overview(args.lang, args.format)) if overview_only
-                         else warm_up)
+                        prepare=prepare if overview_only else warm_up)
 
 
 def unprivileged(prog: str, work: Callable[[], int],
@@ -379,13 +381,13 @@ def warm_up() -> None:
         markdown.render_markdown(empty, lang)
 
 
-def warm_up_overview(lang: str, fmt: str) -> None:
+def warm_up_overview(lang: str, fmt: str, bpf: bool) -> None:
     """What ``explain-pcap --summary`` loads (the overview of files, as text or JSON):
     much less than ``warm_up``, so the child starts sooner and stays smaller. Rendering an
     empty overview in ``fmt`` touches the renderer's lazy imports; rich only when the text
-    or a progress bar (stderr a terminal) needs it."""
+    or a progress bar (stderr a terminal) needs it; libpcap only for a ``bpf`` filter."""
     from wirelens import pcapjob
-    from wirelens.capture import bpf, fastread  # noqa: F401
+    from wirelens.capture import fastread  # noqa: F401
     from wirelens.explain import dissect  # noqa: F401
     from wirelens.explain.catalog import load
     from wirelens.explain.overview import OverviewBuilder
@@ -395,7 +397,8 @@ def warm_up_overview(lang: str, fmt: str) -> None:
              "threading", "multiprocessing.pool", "multiprocessing.popen_fork",
              "multiprocessing.queues", "multiprocessing.synchronize",
              "multiprocessing.connection", "locale",
-             *(("rich.console", "rich.progress") if sys.stderr.isatty() else ())))
+             *(("rich.console", "rich.progress") if sys.stderr.isatty() else ()),
+             *(("wirelens.capture.bpf",) if bpf else ())))
     load(lang)
     empty = OverviewBuilder().finish("")
     pcapjob.render_overview(empty, pcapjob.Options(lang=lang, fmt=fmt))

@@ -19,13 +19,16 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from wirelens.capture.bpf import BpfFilter, FilterError
 from wirelens.capture.pcapfile import CaptureError, CaptureFile, open_capture
 from wirelens.explain.model import Explanation
 from wirelens.explain.overview import Overview, OverviewBuilder
 from wirelens.explain.records import Frame
 from wirelens.explain.text import Message, msg
+
+if TYPE_CHECKING:
+    from wirelens.capture.bpf import BpfFilter
 
 PROGRESS_BYTES = 32 * 1024 * 1024  # files bigger than this get a progress bar on a terminal
 
@@ -128,6 +131,8 @@ def overview_file(path: str, options: Options = Options()) -> Overview:
 def _compile(expression: str | None) -> BpfFilter | None:
     if not expression:
         return None
+    from wirelens.capture.bpf import BpfFilter, FilterError  # libpcap: only for a filter
+
     try:
         return BpfFilter(expression)
     except FilterError as exc:
