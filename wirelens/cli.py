@@ -8,7 +8,6 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from importlib import resources
 from typing import NoReturn
 
 from wirelens import reports
@@ -50,6 +49,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def sample_path() -> str:
+    from importlib import resources
+
     return str(resources.files("wirelens").joinpath("samples", SAMPLE))
 
 

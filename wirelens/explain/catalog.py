@@ -6,11 +6,11 @@ Loading reads package data once; nothing else here touches a file.
 
 from __future__ import annotations
 
+import os
 import string
 import tomllib
 from collections.abc import Mapping
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from wirelens.explain.text import Message
@@ -38,15 +38,17 @@ def load(lang: str) -> dict[str, str]:
     """
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}; choose one of {', '.join(LANGUAGES)}")
-    folder = resources.files("wirelens.explain").joinpath("catalog")
+    # The package's own folder, not importlib.resources: that takes longer to load than
+    # the whole catalog, and explain-pcap loads it on every run.
+    folder = os.path.join(os.path.dirname(__file__), "catalog")
     names = sorted(
-        entry.name for entry in folder.iterdir()
-        if entry.name == f"{lang}.toml"
-        or (entry.name.startswith(f"{lang}.") and entry.name.endswith(".toml"))
+        name for name in os.listdir(folder)
+        if name == f"{lang}.toml" or (name.startswith(f"{lang}.") and name.endswith(".toml"))
     )
     merged: dict[str, str] = {}
     for name in names:
-        part = _flatten(tomllib.loads(folder.joinpath(name).read_text("utf-8")))
+        with open(os.path.join(folder, name), encoding="utf-8") as fh:
+            part = _flatten(tomllib.loads(fh.read()))
         twice = merged.keys() & part.keys()
         if twice:
             raise ValueError(f"catalog {name} defines again: {', '.join(sorted(twice))}")
