@@ -120,3 +120,19 @@ def test_endpoint_text_is_the_address_as_a_summary_writes_it() -> None:
         endpoint_key("::ffff:10.0.0.1", 8080)]
     for k in keys:
         assert endpoint_text(k) == addr_text(endpoint_address(k)), k
+
+
+def test_joined_pieces_are_their_rows_one_after_the_other() -> None:
+    from wirelens.explain.columns import COLUMNS, joined
+
+    frames = sample_frames(random.Random(4), 400)
+    cols = decode(records(frames)).tcp
+    assert cols.wide  # IPv6 segments among them
+    n = len(cols)
+    pieces = [(cols, 0, n // 3), (cols, n // 3, n // 3), (cols, n // 2, n)]
+    got = joined(pieces)
+    rows = np.concatenate((np.arange(0, n // 3), np.arange(n // 2, n)))
+    want = cols.take(rows)
+    assert got.wide == want.wide
+    for name in COLUMNS:
+        assert np.array_equal(getattr(got, name), getattr(want, name)), name

@@ -39,7 +39,7 @@ from wirelens.capture.pcapfile import CaptureError, CaptureFile, open_capture
 from wirelens.capture.slots import SLOT_ROWS, Slots
 from wirelens.explain.bulk import Feeder
 from wirelens.explain.catalog import Catalog
-from wirelens.explain.columns import TcpColumns, endpoint_address, endpoint_text
+from wirelens.explain.columns import TcpColumns, endpoint_address, endpoint_text, joined
 from wirelens.explain.conversation import ConversationTracker
 from wirelens.explain.conversation_record import Settled
 from wirelens.explain.conversation_summary import ConversationSummary
@@ -67,8 +67,9 @@ PROGRESS_EVERY = 1 << 14  # frames between two looks for ended conversations / p
 CHUNK = 16  # summaries per pickle in the spool: what one run holds in memory while merging
 RUN = 4096  # ended conversations gathered before they go to a share's spool as one run
 SHARE_MIN_BYTES = 32 << 20  # smaller files are not worth a second process
+GATHER = 1 << 14  # segments a share gathers at most before the tracker follows them
 STREAMED = 256  # lines a share's process sends at once at the end
-LOCAL_PART = 20  # of 100: the port pairs the reading process follows itself, with others
+LOCAL_PART = 18  # of 100: the port pairs the reading process follows itself, with others
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # spreads port pairs over the shares
 _MASK64 = (1 << 64) - 1
 
@@ -289,15 +290,33 @@ class _Share:
         self.start_ns = 0
         self._pending: list[tuple[int, str]] = []  # (linespool.key, line) of the next run
         self._spool = LineSpool(folder, name)
+        self._gathered: list[tuple[TcpColumns, int, int]] = []  # not yet fed
+        self._gathered_rows = 0
 
     def chunk(self, cols: TcpColumns, lo: int, hi: int, sweep_ns: int | None,
               start_ns: int) -> None:
+        """Rows lo:hi, then a sweep at ``sweep_ns`` if not None. Rows between two sweeps
+        go to the tracker together, up to ``GATHER``: each feed costs a little whatever
+        its length, and a share's part of a block is small."""
         self.start_ns = start_ns
-        self._feeder.feed(cols, lo, hi)
+        if hi > lo:
+            self._gathered.append((cols, lo, hi))
+            self._gathered_rows += hi - lo
+        if sweep_ns is not None or self._gathered_rows >= GATHER:
+            self._feed()
         if sweep_ns is not None:
             self._ended(self.tracker.pop_finished_records(sweep_ns, QUIET_NS))
         if len(self._pending) >= RUN:
             self._flush()
+
+    def _feed(self) -> None:
+        pieces = self._gathered
+        if len(pieces) == 1:
+            self._feeder.feed(*pieces[0])
+        elif pieces:
+            cols = joined(pieces)
+            self._feeder.feed(cols, 0, len(cols))
+        self._gathered, self._gathered_rows = [], 0
 
     def _settled(self, records: list[Settled]) -> None:
         """A conversation settled whole is written out at once, not when the tracker lets
@@ -344,6 +363,7 @@ class _Share:
         return self._result(), self._held()
 
     def _finish(self) -> None:
+        self._feed()
         self._feeder.flush()
         self.kinds |= self.tracker.followed_kinds()  # settled ones' are in already
 

@@ -135,6 +135,19 @@ class TcpColumns:
         return TcpColumns(**joined, wide=wide)
 
 
+def joined(pieces: list[tuple[TcpColumns, int, int]]) -> TcpColumns:
+    """Rows lo:hi of each piece, one piece after the other (``row`` numbers each of its
+    own block, as ``TcpColumns.then`` leaves them)."""
+    cols: dict[str, Any] = {name: np.concatenate([getattr(c, name)[lo:hi] for c, lo, hi in pieces])
+                            for name in COLUMNS}
+    wide: dict[int, tuple[int, int]] = {}
+    at = 0
+    for c, lo, hi in pieces:
+        wide.update((at + row - lo, key) for row, key in c.wide.items() if lo <= row < hi)
+        at += hi - lo
+    return TcpColumns(**cols, wide=wide)
+
+
 COLUMNS = ("row", "index", "ts_ns", "src", "dst", "seq", "ack", "flags", "window",
             "payload_len", "wscale", "ident")
 
