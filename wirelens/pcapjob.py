@@ -178,23 +178,26 @@ def render_overview(ov: Overview, options: Options, out: io.StringIO | None = No
     return buffer.getvalue()
 
 
-class _Flushing(io.StringIO):
-    """Text handed to ``sink`` a megabyte at a time."""
+class _Flushing(io.TextIOBase):
+    """Text handed to ``sink`` a megabyte at a time (the pieces kept as they come and
+    joined once: a big capture's JSON is tens of megabytes)."""
 
     def __init__(self, sink: Callable[[str], object]) -> None:
         super().__init__()
         self._sink = sink
+        self._pieces: list[str] = []
+        self._size = 0
 
     def write(self, text: str) -> int:
-        n = super().write(text)
-        if self.tell() >= 1 << 20:
+        self._pieces.append(text)
+        self._size += len(text)
+        if self._size >= 1 << 20:
             self.drain()
-        return n
+        return len(text)
 
     def drain(self) -> None:
-        self._sink(self.getvalue())
-        self.seek(0)
-        self.truncate()
+        self._sink("".join(self._pieces))
+        self._pieces, self._size = [], 0
 
 
 def write_overview(path: str, options: Options, write: Callable[[str], object]) -> None:

@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from typing import TextIO, cast
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -56,6 +56,7 @@ from wirelens.explain.overview import (
 )
 from wirelens.explain.text import Message, msg
 from wirelens.render.overview import (
+    Writer,
     conversation_rest,
     numbered,
     settled_rest,
@@ -189,7 +190,7 @@ def _overview(path: str, progress: Callable[[int], None] | None, columnar: bool)
     return builder.finish(path, warnings, conversations=spool)
 
 
-def fast_json(path: str, lang: str, out: TextIO, progress: Callable[[int], None] | None = None,
+def fast_json(path: str, lang: str, out: Writer, progress: Callable[[int], None] | None = None,
               shares: int = 0) -> None:
     """The overview of ``path`` written to ``out`` as ``render.overview.write_json`` writes
     it, the conversations followed in ``shares`` processes (0: as the machine and the file

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from json.encoder import encode_basestring
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Protocol
 
 from wirelens.explain.catalog import Catalog
 from wirelens.explain.conversation_record import Settled
@@ -24,6 +24,12 @@ from wirelens.render.json import anomaly_entries, story_fields, verdict_fields
 if TYPE_CHECKING:  # rich is loaded for the text only: JSON for scripts needs none of it
     from rich.console import Console
     from rich.text import Text
+
+class Writer(Protocol):
+    """Where a document goes: a text file, or anything with its ``write``."""
+
+    def write(self, text: str, /) -> int: ...
+
 
 SHOWN_PACKETS = 8  # packet numbers listed per anomaly kind in the text view
 
@@ -169,7 +175,7 @@ def _verdict_json(s: ConversationSummary, cat: Catalog) -> str:
     return text
 
 
-def write_json(ov: Overview, lang: str, out: TextIO, *, indent: str = "") -> None:
+def write_json(ov: Overview, lang: str, out: Writer, *, indent: str = "") -> None:
     """The overview document; ``indent`` shifts it right when it sits inside a list."""
     cat = Catalog(lang)
     kinds = {kind for s in ov.conversations for kind, _ in s.anomaly_counts}
@@ -178,7 +184,7 @@ def write_json(ov: Overview, lang: str, out: TextIO, *, indent: str = "") -> Non
                    lambda: ov.warnings, indent=indent)
 
 
-def write_document(ov: Overview, cat: Catalog, out: TextIO, kinds: Iterable[str],
+def write_document(ov: Overview, cat: Catalog, out: Writer, kinds: Iterable[str],
                    conversations: Iterable[str], warnings: Callable[[], Iterable[Message]],
                    *, indent: str = "") -> None:
     """The overview document with its conversations already written as JSON (one string
@@ -210,11 +216,11 @@ def write_document(ov: Overview, cat: Catalog, out: TextIO, kinds: Iterable[str]
     out.write("\n" + indent + "}")
 
 
-def _write_list(out: TextIO, pad: str, key: str, items: Iterable[Any]) -> None:
+def _write_list(out: Writer, pad: str, key: str, items: Iterable[Any]) -> None:
     _write_lines(out, pad, key, (json.dumps(item, ensure_ascii=False) for item in items))
 
 
-def _write_lines(out: TextIO, pad: str, key: str, lines: Iterable[str]) -> None:
+def _write_lines(out: Writer, pad: str, key: str, lines: Iterable[str]) -> None:
     out.write(f"{pad}{json.dumps(key)}: [")
     between = ",\n" + pad + "  "
     batch: list[str] = []
@@ -233,7 +239,7 @@ def _write_lines(out: TextIO, pad: str, key: str, lines: Iterable[str]) -> None:
 _BATCH = 512
 
 
-def write_json_documents(overviews: Iterable[Overview], lang: str, out: TextIO,
+def write_json_documents(overviews: Iterable[Overview], lang: str, out: Writer,
                          several: bool) -> None:
     """One document, or a JSON list of them (one per file) when ``several``."""
     if not several:
