@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from wirelens.capture import linespool
@@ -39,3 +40,29 @@ def test_runs_come_back_in_key_order(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_a_key_orders_by_first_frame_then_the_line_written_again_first() -> None:
     assert key(5, False, True) < key(5, True, False) < key(6, False, False)
     assert key(7, True, True) >> 2 == 7
+
+
+def test_many_runs_and_streams_merge_in_key_order(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hundreds of runs (a long capture's), and streams whose batches come one by one."""
+    monkeypatch.setattr(linespool, "LINES_AT_ONCE", 1 << 10)
+    rng = random.Random(9)
+    frames = rng.sample(range(1, 10**8), 30000)
+    spool = LineSpool(str(tmp_path), "share")
+    expected = []
+    for _ in range(400):
+        items = [(key(frames.pop(), False, False), f', "n": {rng.random()}}}')
+                 for _ in range(rng.randint(1, 40))]
+        expected += items
+        spool.add(list(items))
+    streams = []
+    for _ in range(2):
+        items = sorted((key(frames.pop(), False, rng.random() < 0.5), ', "s": 1}')
+                       for _ in range(rng.randint(0, 3000)))
+        expected += items
+        batches = [items[i : i + 256] for i in range(0, len(items), 256)]
+        streams.append(iter([(np.array([k for k, _ in b], dtype=np.int64), [t for _, t in b])
+                             for b in batches]))
+    got = [(k, line) for keys, lines in merged([spool.close()], streams)
+           for k, line in zip(keys.tolist(), lines, strict=True)]
+    assert got == sorted(expected)

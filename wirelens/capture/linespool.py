@@ -13,6 +13,7 @@ comes after the line written again for it when a later segment revived it.
 
 from __future__ import annotations
 
+import heapq
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -93,21 +94,41 @@ def merged(spools: list[Spooled], streams: Iterable[Iterator[Batch]] = ()
             cursors += [_Cursor(_run_batches(fds[-2], fds[-1], run, at_once))
                         for run in spool.runs]
         cursors += [_Cursor(stream) for stream in streams]
-        cursors = [c for c in cursors if c.keys is not None]
-        while cursors:
-            # Nothing a run has yet to give can come before the end of what it gave.
-            bound = min((c.last for c in cursors if c.more), default=None)
-            keys, lines = [], []
-            for c in cursors:
-                k, text = c.take(bound)
-                keys.append(k)
-                lines += text
-            order = np.argsort(np.concatenate(keys), kind="stable")
-            yield np.concatenate(keys)[order], [lines[i] for i in order.tolist()]
-            cursors = [c for c in cursors if c.keys is not None]
+        yield from _merge([c for c in cursors if c.keys is not None])
     finally:
         for fd in fds:
             os.close(fd)
+
+
+def _merge(cursors: list[_Cursor]) -> Iterator[Batch]:
+    """The cursors' lines in key order. Each turn takes, from the cursors whose next key
+    is at most the bound, every line up to it; the bound is the smallest last key in hand
+    of a cursor that may give more (nothing it gives later can come before). Two heaps
+    find those cursors, so a turn costs what it takes, not the number of runs."""
+    heads = [(c.head, i) for i, c in enumerate(cursors)]
+    lasts = [(c.last, i) for i, c in enumerate(cursors)]
+    for c in cursors:
+        c.bounds_known = True
+    heapq.heapify(heads)
+    heapq.heapify(lasts)
+    while heads:
+        while lasts and not cursors[lasts[0][1]].bounds(lasts[0][0]):
+            heapq.heappop(lasts)  # it moved on to another batch, or gives no more
+        bound = lasts[0][0] if lasts else None
+        keys, lines = [], []
+        while heads and (bound is None or heads[0][0] <= bound):
+            _, i = heapq.heappop(heads)
+            c = cursors[i]
+            k, text = c.take(bound)
+            keys.append(k)
+            lines += text
+            if c.keys is not None:
+                heapq.heappush(heads, (c.head, i))
+                if c.more and not c.bounds_known:
+                    heapq.heappush(lasts, (c.last, i))
+                    c.bounds_known = True
+        order = np.argsort(np.concatenate(keys), kind="stable")
+        yield np.concatenate(keys)[order], [lines[i] for i in order.tolist()]
 
 
 def _run_batches(lines_fd: int, entries_fd: int, run: Run, at_once: int
@@ -133,23 +154,36 @@ class _Cursor:
         self.keys: npt.NDArray[np.int64] | None = None
         self.lines: list[str] = []
         self.more = True
+        self.bounds_known = False  # whether the merge knows the last key of the batch in hand
+        self._last = 0
         self._load()
 
     def _load(self) -> None:
+        self.bounds_known = False
         while self.more:
             got = next(self._batches, None)
             if got is None:
                 self.more = False
             elif len(got[0]):
                 self.keys, self.lines = got
+                self._last = int(got[0][-1])
                 return
         self.keys, self.lines = None, []
 
     @property
+    def head(self) -> int:
+        """The key of the first line in hand."""
+        assert self.keys is not None
+        return int(self.keys[0])
+
+    @property
     def last(self) -> int:
         """The key of the last line in hand."""
-        assert self.keys is not None
-        return int(self.keys[-1])
+        return self._last
+
+    def bounds(self, last: int) -> bool:
+        """Whether ``last`` is still this cursor's last key in hand, and more may come."""
+        return self.more and self.keys is not None and self._last == last
 
     def take(self, bound: int | None) -> Batch:
         """The lines in hand up to ``bound`` (all when None), loading the next batch when
