@@ -269,3 +269,18 @@ def test_a_conversation_waits_a_few_stretches_at_most() -> None:
     assert 0 < waited <= Feeder.STRETCHES
     feeder.flush()
     assert in_order(t.summaries()) == one_by_one(rows, stretches)
+
+
+def test_conversations_are_settled_while_room_is_short_of_the_rows() -> None:
+    """The room a stretch needs is the conversations it could begin (a pair's first row, a
+    SYN), not its rows: a tracker with room for fewer segments than the stretch has still
+    settles its conversations whole."""
+    rng = random.Random(12)
+    convs = [conversation(rng, host(i, 40000 + i), host(900, 80), 10**9 + i * 5000)
+             for i in range(40)]
+    rows = interleaved(convs)
+    t = ConversationTracker(keep_packets=False, max_anomalies=100,
+                            endpoints=endpoint_address, max_open=len(convs) + 5)
+    assert t.room < len(rows)
+    feed_columns(t, columns(rows), 0, len(rows))
+    assert sum(isinstance(c, Settled) for c in t.each_record()) >= len(convs) - 5

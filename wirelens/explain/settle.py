@@ -251,7 +251,7 @@ def plan(tracker: ConversationTracker, s: Sorted, plain: Bools, pairs: list[Pair
     can be: the tracker keeps frame numbers, or its room (conversations it may still take
     without forgetting any early) could run out."""
     n = len(s.pid)
-    if not tracker.settles or tracker.room <= n:
+    if not tracker.settles or tracker.room <= _beginnings(s):
         return None
     book = textbook(s, plain)
     held = tracker.held
@@ -290,6 +290,16 @@ def plan(tracker: ConversationTracker, s: Sorted, plain: Bools, pairs: list[Pair
                    np.concatenate((book.stop[chosen], last[wait])))
     carried = np.flatnonzero(_ranges(n, first[wait], last[wait]))
     return Plan(skip, firsts, waiting, book, carried)
+
+
+def _beginnings(s: Sorted) -> int:
+    """How many conversations the rows could begin at most: one at a pair's first row, one
+    at each SYN without ACK (see ``textbook``)."""
+    n = len(s.pid)
+    if not n:
+        return 0
+    return 1 + int(np.count_nonzero((s.pid[1:] != s.pid[:-1])
+                                    | ((s.flags[1:] & (SYN | ACK)) == SYN)))
 
 
 def _ranges(n: int, starts: I64, stops: I64) -> Bools:
