@@ -22,13 +22,13 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from wirelens.capture.pcapfile import CaptureError, CaptureFile, open_capture
-from wirelens.explain.model import Explanation
 from wirelens.explain.overview import Overview, OverviewBuilder
 from wirelens.explain.records import Frame
 from wirelens.explain.text import Message, msg
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # loaded where used: the overview of a file as JSON needs neither
     from wirelens.capture.bpf import BpfFilter
+    from wirelens.explain.model import Explanation
 
 PROGRESS_BYTES = 32 * 1024 * 1024  # files bigger than this get a progress bar on a terminal
 

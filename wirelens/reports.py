@@ -15,9 +15,12 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from wirelens.explain.model import Explanation
 from wirelens.files import OutputError, check_target, invoking_user, write_atomically
+
+if TYPE_CHECKING:  # the overview of a file as JSON reports nothing: loaded where used
+    from wirelens.explain.model import Explanation
 
 TEMPORARY = "-"
 
