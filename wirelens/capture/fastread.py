@@ -39,7 +39,7 @@ from wirelens.capture.pcapfile import CaptureError, CaptureFile, open_capture
 from wirelens.capture.slots import SLOT_ROWS, Slots
 from wirelens.explain.bulk import Feeder
 from wirelens.explain.catalog import Catalog
-from wirelens.explain.columns import TcpColumns, endpoint_address, endpoint_text, joined
+from wirelens.explain.columns import TcpColumns, endpoint_address, endpoint_text
 from wirelens.explain.conversation import ConversationTracker
 from wirelens.explain.conversation_record import Settled
 from wirelens.explain.conversation_summary import ConversationSummary
@@ -311,12 +311,7 @@ class _Share:
             self._flush()
 
     def _feed(self) -> None:
-        pieces = self._gathered
-        if len(pieces) == 1:
-            self._feeder.feed(*pieces[0])
-        elif pieces:
-            cols = joined(pieces)
-            self._feeder.feed(cols, 0, len(cols))
+        self._feeder.feed_pieces(self._gathered)
         self._gathered, self._gathered_rows = [], 0
 
     def _settled(self, records: list[Settled]) -> None:

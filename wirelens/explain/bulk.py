@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from wirelens.explain import settle
-from wirelens.explain.columns import TcpColumns
+from wirelens.explain.columns import TcpColumns, joined
 from wirelens.explain.conversation import ConversationTracker
 from wirelens.explain.conversation_record import Pair
 from wirelens.explain.segment import ACK, FIN, RST, SYN
@@ -172,11 +172,21 @@ class Feeder:
         self._begun: deque[int] = deque(maxlen=self.STRETCHES)  # each stretch's first frame
 
     def feed(self, cols: TcpColumns, lo: int, hi: int) -> None:
-        if hi <= lo:
+        self.feed_pieces([(cols, lo, hi)])
+
+    def feed_pieces(self, pieces: list[tuple[TcpColumns, int, int]]) -> None:
+        """Rows lo:hi of each piece, one piece after the other, as one stretch (put
+        together once, with the waiting segments before them)."""
+        pieces = [p for p in pieces if p[2] > p[1]]
+        if not pieces:
             return
-        self._begun.append(int(cols.index[lo]))
+        self._begun.append(int(pieces[0][0].index[pieces[0][1]]))
         if self._waiting is not None and len(self._waiting):
-            cols = self._waiting.then(cols.take(np.arange(lo, hi)))
+            pieces.insert(0, (self._waiting, 0, len(self._waiting)))
+        if len(pieces) == 1:
+            cols, lo, hi = pieces[0]
+        else:
+            cols = joined(pieces)
             lo, hi = 0, len(cols)
         since = self._begun[0] if len(self._begun) == self._begun.maxlen else 0
         rows = feed_columns(self.tracker, cols, lo, hi, self.CARRY, since)

@@ -125,19 +125,10 @@ class TcpColumns:
         return {at: key for at, (row, key) in zip(found, self.wide.items(), strict=True)
                 if at < len(rows) and rows[at] == row}
 
-    def then(self, other: TcpColumns) -> TcpColumns:
-        """These segments, then ``other``'s (their ``row`` numbers each of its own block)."""
-        n = len(self)
-        wide = {**self.wide, **{row + n: key for row, key in other.wide.items()}}
-        joined: dict[str, Any] = {name: np.concatenate((getattr(self, name),
-                                                        getattr(other, name)))
-                                  for name in COLUMNS}
-        return TcpColumns(**joined, wide=wide)
-
 
 def joined(pieces: list[tuple[TcpColumns, int, int]]) -> TcpColumns:
     """Rows lo:hi of each piece, one piece after the other (``row`` numbers each of its
-    own block, as ``TcpColumns.then`` leaves them)."""
+    own block)."""
     cols: dict[str, Any] = {name: np.concatenate([getattr(c, name)[lo:hi] for c, lo, hi in pieces])
                             for name in COLUMNS}
     wide: dict[int, tuple[int, int]] = {}
