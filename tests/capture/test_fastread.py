@@ -25,6 +25,15 @@ from wirelens.explain.segment import FIN
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(autouse=True)
+def _frequent_sweeps(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sweeps for ended conversations every 4096 segments here: the files of these tests
+    have tens of thousands of frames, and each path must sweep where the others do."""
+    from wirelens.explain import overview
+
+    monkeypatch.setattr(overview, "SWEEP_EVERY", 1 << 12)
+
+
 def _gen_capture():  # type: ignore[no-untyped-def]
     spec = importlib.util.spec_from_file_location("gen_capture", ROOT / "bench" / "gen_capture.py")
     assert spec and spec.loader
@@ -190,7 +199,7 @@ def test_a_settled_conversation_that_goes_on_is_written_once(tmp_path: Path) -> 
         frames = list(cap)
     last = frames[-1].ts_ns
     # FINs of conversations early in the file (Ethernet, IPv4 without options: the TCP
-    # flags at byte 47), sent again at its end, a stretch later (overview.SWEEP_EVERY)
+    # flags at byte 47), sent again at its end, a sweep later (``_frequent_sweeps``)
     fins = [f for f in frames if len(f.data) > 47 and f.data[47] & FIN][200:500:10]
     again = b"".join(struct.pack("<IIII", *divmod(last + i * 1000, 10**9), len(f.data),
                                  len(f.data)) + f.data for i, f in enumerate(fins, start=1))

@@ -70,7 +70,7 @@ RUN = 4096  # ended conversations gathered before they go to a share's spool as 
 SHARE_MIN_BYTES = 32 << 20  # smaller files are not worth a second process
 GATHER = 1 << 14  # segments a share gathers at most before the tracker follows them
 STREAMED = 256  # lines a share's process sends at once at the end
-LOCAL_PART = 12  # of 100: the port pairs the reading process follows itself, with others
+LOCAL_PART = 16  # of 100: the port pairs the reading process follows itself, with others
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # spreads port pairs over the shares
 _MASK64 = (1 << 64) - 1
 

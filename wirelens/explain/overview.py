@@ -25,7 +25,7 @@ from wirelens.explain.segment import Segment
 from wirelens.explain.text import Message, msg
 
 QUIET_NS = 10 * 10**9  # an ended conversation is forgotten after 10 s of capture time
-SWEEP_EVERY = 1 << 14  # segments between two looks for ended conversations
+SWEEP_EVERY = 1 << 16  # segments between two looks for ended conversations
 MAX_ANOMALIES = 100  # anomalies listed per conversation in an overview (all are counted)
 MAX_UDP_FLOWS = 10_000  # UDP flows listed one by one; the rest are only counted
 # TCP conversations held at once (about 2 kB each): a bound on memory, whatever the file
