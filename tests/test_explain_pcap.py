@@ -62,3 +62,42 @@ def test_text_overview_names_verdicts_and_anomalies(capfd: pytest.CaptureFixture
     assert "verdict SF" in out and "fast-retransmission ×1: packet(s) 12" in out
     code, out, _ = run(capfd, str(two[1]), "--summary", "--lang", "zh")
     assert "结论 REJ" in out
+
+
+def test_a_big_files_conversation_is_found_from_its_overview(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """From a big file, ``--conversation N`` takes conversation N's frames from the
+    overview's columns rather than following every conversation frame by frame: the same
+    explanation where the two agree (a capture without 10 s of quiet), and otherwise the
+    overview's own conversation N (frames of both IP versions, ports used again, ended
+    conversations forgotten after their quiet time, as the overview forgets them)."""
+    from tests.capture.chaos import chaos
+    from tests.capture.test_fastread import _gen_capture
+    from wirelens import pcapjob
+    from wirelens.render.json import dumps
+
+    textbook = tmp_path / "textbook.pcap"
+    _gen_capture().generate(str(textbook), 6000, 8, 100)
+    odd = chaos(tmp_path / "chaos.pcap", 6000, 14)
+    for path in (textbook, odd):
+        overview = pcapjob.overview_file(str(path), pcapjob.Options(progress=False))
+        count = len(overview.conversations)
+        assert count > 50
+        v6 = [s.number for s in overview.conversations if s.client.startswith("[")]
+        assert (path == textbook) != bool(v6)
+        for number in (1, 2, count // 3, count // 2, count - 1, count, *v6[:3]):
+            monkeypatch.setattr(pcapjob, "BIG_FILE", 0)
+            got = pcapjob.explain_conversation(str(path), number)
+            if path == textbook:
+                monkeypatch.setattr(pcapjob, "BIG_FILE", 1 << 62)
+                followed = pcapjob.explain_conversation(str(path), number)
+                assert dumps(got, "en") == dumps(followed, "en"), number
+            doc = json.loads(dumps(got, "en"))
+            summary = next(s for s in overview.conversations if s.number == number)
+            assert len(doc["packets"]) == summary.packet_count, number
+            assert doc["packets"][0]["index"] == summary.first_packet, number
+            assert {doc["endpoints"]["client"], doc["endpoints"]["server"]} == {
+                summary.client, summary.server}, number
+        monkeypatch.setattr(pcapjob, "BIG_FILE", 0)
+        with pytest.raises(pcapjob.JobError, match=f"the capture has {count}"):
+            pcapjob.explain_conversation(str(path), count + 1)

@@ -19,7 +19,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from wirelens.capture.pcapfile import CaptureError, CaptureFile, open_capture
 from wirelens.explain.overview import Overview, OverviewBuilder
@@ -247,14 +247,15 @@ def render_overviews(paths: Sequence[str], options: Options) -> Iterator[tuple[s
 
 
 def _explain(path: str, frames: list[Frame], capture: CaptureFile, options: Options,
-             first_conversation: int = 1) -> Explanation:
+             first_conversation: int = 1, file_warnings: list[Message] | None = None
+             ) -> Explanation:
     from wirelens.capture.metadata import calls_from_comments
     from wirelens.explain.explainer import explain
 
     exp = explain(frames, socket_calls=calls_from_comments(capture.comments),
                   source=f"capture file {path}", source_text=msg("ui.source_file", path=path),
                   first_conversation=first_conversation)
-    warnings = _file_warnings(capture.warnings)
+    warnings = _file_warnings(capture.warnings) if file_warnings is None else file_warnings
     if options.bpf:
         warnings.append(msg("overview.warning.filter", filter=options.bpf, kept=len(frames),
                             frames=capture_frames(capture)))
@@ -276,24 +277,93 @@ def explain_small(path: str, options: Options = Options()) -> Explanation:
 
 
 def explain_conversation(path: str, number: int, options: Options = Options()) -> Explanation:
-    """Conversation ``number`` of the overview, packet by packet. A first pass follows every
-    conversation with the tracker (the same numbering as the overview) and keeps only this
-    one's frames; the second explains them."""
+    """Conversation ``number`` of the overview, packet by packet: its frames found, then
+    explained. A big file without a filter is summed up first as its overview is
+    (``_frames_of_summary``); otherwise a first pass follows every conversation with the
+    tracker and keeps only this one's frames."""
+    from wirelens.capture.fastread import file_size
+
+    with _open(path) as capture:
+        if not options.bpf and file_size(path) >= BIG_FILE:
+            chosen, warnings = _frames_of_summary(path, capture, number)
+            return _explain(path, chosen, capture, options, first_conversation=number,
+                            file_warnings=warnings)
+        chosen = _frames_followed(path, capture, number, _compile(options.bpf))
+        return _explain(path, chosen, capture, options, first_conversation=number)
+
+
+BIG_FILE = 32 << 20  # bytes from which --conversation starts from the overview
+
+
+def _frames_followed(path: str, capture: CaptureFile, number: int, bpf: BpfFilter | None
+                     ) -> list[Frame]:
     from wirelens.explain.conversation import ConversationTracker
     from wirelens.explain.dissect import dissect, segment_of
 
-    bpf = _compile(options.bpf)
     tracker = ConversationTracker(keep_packets=False, max_anomalies=0)
-    with _open(path) as capture:
-        chosen: list[Frame] = []
-        for frame in _filtered(capture, bpf, [0, 0]):
-            seg = segment_of(dissect(frame))
-            if seg is not None and tracker.feed(seg).conversation == number:
-                chosen.append(frame)
-        if not chosen:
-            count = tracker._count
-            if not count and capture.warnings:
-                raise JobError(capture.warnings[0])
-            raise JobError(f"{path}: there is no conversation {number} (the capture has "
-                           f"{count})")
-        return _explain(path, chosen, capture, options, first_conversation=number)
+    chosen: list[Frame] = []
+    for frame in _filtered(capture, bpf, [0, 0]):
+        seg = segment_of(dissect(frame))
+        if seg is not None and tracker.feed(seg).conversation == number:
+            chosen.append(frame)
+    if not chosen:
+        _no_such(path, capture, number, tracker._count)
+    return chosen
+
+
+def _frames_of_summary(path: str, capture: CaptureFile, number: int
+                       ) -> tuple[list[Frame], list[Message]]:
+    """The frames of conversation ``number`` as the overview tells it, and the file's
+    warnings: the first ``packet_count`` TCP segments between its two ends from its first
+    frame on (two conversations of one port pair are never held at once, so those are all
+    of its segments and only them), found in the overview's columns, not by dissecting
+    every frame."""
+    import numpy as np
+
+    from wirelens.capture.blockread import BlockReader, Fallback
+    from wirelens.capture.fastread import NothingRead, fast_overview
+    from wirelens.explain.columns import decode
+
+    try:
+        ov = fast_overview(path)
+    except (CaptureError, NothingRead) as exc:
+        raise JobError(str(exc)) from exc
+    found = next((s for s in ov.conversations if s.number == number), None)
+    if found is None:
+        _no_such(path, capture, number, len(ov.conversations))
+    assert found is not None
+    ends = {_endpoint(found.client), _endpoint(found.server)}
+    narrow = [np.uint64(k) for k in ends if k < 1 << 64]
+    chosen: list[Frame] = []
+    try:
+        for rec in BlockReader(capture):
+            tcp = decode(rec).tcp
+            if len(chosen) >= found.packet_count or not len(tcp) \
+                    or int(tcp.index[-1]) < found.first_packet:
+                continue
+            hit = np.zeros(len(tcp), dtype=bool)
+            if len(narrow) == 2:
+                a, b = narrow
+                hit = ((tcp.src == a) & (tcp.dst == b)) | ((tcp.src == b) & (tcp.dst == a))
+            for row, (src, dst) in tcp.wide.items():
+                hit[row] = {src, dst} == ends
+            hit &= tcp.index >= found.first_packet
+            for row in np.flatnonzero(hit)[: found.packet_count - len(chosen)].tolist():
+                chosen.append(rec.frame(int(tcp.row[row])))
+    except Fallback:  # damage inside gzip data: the overview was read frame by frame too
+        return _frames_followed(path, capture, number, None), []
+    return chosen, [w for w in ov.warnings if w.key == "warning.file"]
+
+
+def _endpoint(text: str) -> int:
+    """The ``columns.endpoint_key`` of an address as ``addr_text`` writes it."""
+    from wirelens.explain.columns import endpoint_key
+
+    host, _, port = text.rpartition(":")
+    return endpoint_key(host.strip("[]"), int(port))
+
+
+def _no_such(path: str, capture: CaptureFile, number: int, count: int) -> NoReturn:
+    if not count and capture.warnings:
+        raise JobError(capture.warnings[0])
+    raise JobError(f"{path}: there is no conversation {number} (the capture has {count})")

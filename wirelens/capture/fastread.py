@@ -129,7 +129,9 @@ def _open(path: str) -> CaptureFile:
     return open_capture(path, fd=fd)
 
 
-def _size(path: str) -> int:
+def file_size(path: str) -> int:
+    """Its size in bytes (0 when that cannot be told), through the descriptor a
+    privileged parent opened for us if there is one."""
     fd = descriptor(path)
     try:
         return os.fstat(fd).st_size if fd is not None else os.path.getsize(path)
@@ -197,7 +199,7 @@ def fast_json(path: str, lang: str, out: Writer, progress: Callable[[int], None]
     size suggest). Nothing is written unless the whole file could be read. Raises as
     ``fast_overview``."""
     if shares <= 0:
-        shares = 2 if (os.cpu_count() or 1) > 1 and _size(path) >= SHARE_MIN_BYTES else 1
+        shares = 2 if (os.cpu_count() or 1) > 1 and file_size(path) >= SHARE_MIN_BYTES else 1
     with _rare_collections():
         try:
             ov, kinds, lines, more, done = _sharded(path, lang, progress, shares)
