@@ -470,28 +470,20 @@ class ConversationTracker:
             yield self.summary(conv)
 
     def each_record(self) -> Iterator[ConversationSummary | Settled]:
-        """``each_summary``, but a settled conversation as its record (for a caller that
-        writes it out without making its summary: ``render.overview.settled_json``)."""
+        """``each_summary``, but a settled conversation as its record."""
         for conv in self._holding.each():
             yield conv if isinstance(conv, Settled) else summarize(conv, self._endpoints)
 
     def followed_kinds(self) -> set[str]:
         """The anomaly kinds of the held conversations followed one by one (a settled
         one's are its template's)."""
-        return {kind for conv in self._holding.each() if type(conv) is Conversation
-                for kind in conv.anomaly_counts or ()}
+        return {kind for conv in self._holding.followed() for kind in conv.anomaly_counts or ()}
 
     def each_followed(self) -> Iterator[ConversationSummary]:
-        """The held conversations followed one by one, not the settled ones, summed up as
-        they stand, in the order of their first frames."""
-        held = [c for c in self._holding.each() if type(c) is Conversation]
-        held.sort(key=_first_index)
-        for conv in held:
+        """``each_summary`` of the conversations followed one by one, not the settled
+        ones, in the order of their first frames."""
+        for conv in self._holding.followed():
             yield summarize(conv, self._endpoints)
-
-    @property
-    def open_count(self) -> int:
-        return len(self._holding)
 
     def pop_finished(self, now_ns: int, quiet_ns: int) -> list[ConversationSummary]:
         """Summaries of conversations that ended (closed or reset) and have been quiet for
@@ -514,10 +506,6 @@ class ConversationTracker:
         if isinstance(conv, Settled):
             return conv.summary(self._name)
         return summarize(conv, self._endpoints)
-
-
-def _first_index(conv: Conversation) -> int:
-    return conv.first_index
 
 
 def _address(endpoint: Endpoint) -> Address:

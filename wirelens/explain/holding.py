@@ -83,6 +83,13 @@ class Holding:
             held = sorted(held + self._early, key=_number)
         return held
 
+    def followed(self) -> list[Conversation]:
+        """The conversations held that are followed one by one (not settled), in the order
+        of their first frames."""
+        held = [c for c in self.each() if type(c) is Conversation]
+        held.sort(key=_first_index)
+        return held
+
     def all_over(self) -> bool:
         return bool(self.by_number) and all(over(c) for c in self.by_number.values())
 
