@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from wirelens.capture.pcapfile import (
     _DISSECTED,
@@ -29,7 +28,7 @@ from wirelens.capture.pcapfile import (
     _Tally,
     _truncated,
 )
-from wirelens.explain.columns import Records
+from wirelens.explain.columns import Records, bytes_at
 from wirelens.explain.records import Frame
 
 BLOCK = 8 << 20  # bytes read at once from a classic pcap file
@@ -39,7 +38,6 @@ FRAMES = 8192  # frames gathered into one block from a pcapng file
 # boundary sends a few more segments one by one (see explain.bulk).
 PCAP_FRAMES = 1 << 15
 _FIELDS = ("sec", "frac", "caplen", "orig_len")  # a record header: four 32-bit words
-_RECORD = np.dtype(("V", 16))
 _Unpack = Callable[[bytes | memoryview, int], tuple[Any, ...]]
 
 
@@ -100,7 +98,7 @@ class BlockReader:
             offsets, tail = _scan(data, caplen_at)
             if offsets:
                 at = np.array(offsets, dtype=np.int64)
-                heads = _headers(data, at).view(head)
+                heads = bytes_at(data, at, 16).view(head)
                 sec, frac, caplen, orig_len = (heads[f].astype(np.int64) for f in _FIELDS)
                 m = len(offsets)
                 tally.cut += int(np.count_nonzero(orig_len > caplen))
@@ -131,13 +129,6 @@ class BlockReader:
             base += tail
         self.warnings.extend(cap.warnings)
         self.warnings.extend(tally.summary(cap.path))
-
-
-def _headers(data: memoryview, at: npt.NDArray[np.int64]) -> npt.NDArray[np.void]:
-    """The 16 bytes at each offset, copied as one item each: one pass over the block,
-    where gathering byte by byte would build an index of every byte."""
-    every = np.ndarray(shape=(len(data) - 15,), dtype=_RECORD, buffer=data, strides=(1,))
-    return every[at]
 
 
 def _read_into(s: _Stream, view: memoryview) -> int:

@@ -34,7 +34,15 @@ import numpy.typing as npt
 
 from wirelens.capture.blockread import BlockReader, Fallback
 from wirelens.capture.inherited import descriptor
-from wirelens.capture.linespool import Batch, LineSpool, Spooled, key, merged
+from wirelens.capture.linespool import (
+    Batch,
+    LineSpool,
+    Spooled,
+    anomalies_cut,
+    first_frames,
+    key,
+    merged,
+)
 from wirelens.capture.pcapfile import CaptureError, CaptureFile, open_capture
 from wirelens.capture.slots import SLOT_ROWS, Slots
 from wirelens.explain.bulk import Feeder
@@ -255,14 +263,14 @@ def _sharded(path: str, lang: str, progress: Callable[[int], None] | None, share
         number = 0
         last = -1
         for keys, texts in merged([r.spool for r in results], streams):
-            first = keys >> 2
+            first = first_frames(keys)
             # written when settled, again when revived: the later one (first in order)
             keep = np.ones(len(keys), dtype=bool)
             keep[0] = first[0] != last
             keep[1:] = first[1:] != first[:-1]
             last = int(first[-1])
             numbers = number + np.cumsum(keep)
-            cut.extend(numbers[keep & ((keys & 1) == 1)].tolist())
+            cut.extend(numbers[keep & anomalies_cut(keys)].tolist())
             for n, rest in zip(numbers[keep].tolist(), itertools.compress(texts, keep.tolist()),
                                strict=True):
                 yield numbered(n, rest)

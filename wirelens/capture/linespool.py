@@ -29,6 +29,17 @@ def key(first_frame: int, settled: bool, cut: bool) -> int:
     return first_frame << 2 | settled << 1 | cut
 
 
+def first_frames(keys: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The first frames of ``key`` numbers."""
+    return keys >> 2
+
+
+def anomalies_cut(keys: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Which ``key`` numbers say their conversation's anomalies were cut."""
+    cut: npt.NDArray[np.bool_] = (keys & 1) == 1
+    return cut
+
+
 @dataclass(frozen=True)
 class Run:
     lines_at: int  # offset in the lines file
@@ -107,8 +118,6 @@ def _merge(cursors: list[_Cursor]) -> Iterator[Batch]:
     find those cursors, so a turn costs what it takes, not the number of runs."""
     heads = [(c.head, i) for i, c in enumerate(cursors)]
     lasts = [(c.last, i) for i, c in enumerate(cursors)]
-    for c in cursors:
-        c.bounds_known = True
     heapq.heapify(heads)
     heapq.heapify(lasts)
     while heads:
@@ -119,14 +128,14 @@ def _merge(cursors: list[_Cursor]) -> Iterator[Batch]:
         while heads and (bound is None or heads[0][0] <= bound):
             _, i = heapq.heappop(heads)
             c = cursors[i]
+            last = c.last
             k, text = c.take(bound)
             keys.append(k)
             lines += text
             if c.keys is not None:
                 heapq.heappush(heads, (c.head, i))
-                if c.more and not c.bounds_known:
+                if c.more and c.last != last:  # a new batch (keys in a run are unique)
                     heapq.heappush(lasts, (c.last, i))
-                    c.bounds_known = True
         order = np.argsort(np.concatenate(keys), kind="stable")
         yield np.concatenate(keys)[order], [lines[i] for i in order.tolist()]
 
@@ -154,12 +163,10 @@ class _Cursor:
         self.keys: npt.NDArray[np.int64] | None = None
         self.lines: list[str] = []
         self.more = True
-        self.bounds_known = False  # whether the merge knows the last key of the batch in hand
         self._last = 0
         self._load()
 
     def _load(self) -> None:
-        self.bounds_known = False
         while self.more:
             got = next(self._batches, None)
             if got is None:

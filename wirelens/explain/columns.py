@@ -14,6 +14,7 @@ Pure: no I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from ipaddress import IPv4Address, IPv6Address
 from typing import Any
 
@@ -180,30 +181,30 @@ _TCP = np.dtype([("sport", ">u2"), ("dport", ">u2"), ("seq", ">u4"), ("ack", ">u
 _LINK = np.dtype([("b0", "u1"), ("b1", "u1"), ("b2", "u1"), ("b3", "u1"), ("pad", "V8"),
                   ("etype", ">u2"), ("w14", ">u2"), ("w16", ">u2")])
 _WINDOW = 20  # bytes copied from each frame at a time: all three fit
-_BYTES = np.dtype(("V", _WINDOW))
 _HEAD = 64  # a frame's first bytes, copied at once: the link, IPv4 and TCP headers mostly
 
 
-def _windows(buf: npt.NDArray[np.uint8], at: I64, dtype: np.dtype[Any],
-             size: int = _WINDOW) -> Any:
-    """The ``size`` bytes at each offset (each at most ``len(buf) - size``) as a record
-    of ``dtype``: one copy of each frame's few bytes, where a gather per field would
-    visit every frame again for each."""
+def bytes_at(buf: Any, at: I64, size: int) -> Any:
+    """The ``size`` bytes at each offset in ``buf`` (each at most ``len(buf) - size``),
+    copied as one raw item each: one pass over the frames, where a gather per field (or
+    per byte) would visit every frame again for each."""
     every = np.ndarray(shape=(len(buf) - size + 1,), dtype=np.dtype(("V", size)), buffer=buf,
                        strides=(1,))
-    return every[at].view(dtype)
+    return every[at]
 
 
+def _windows(buf: npt.NDArray[np.uint8], at: I64, dtype: np.dtype[Any]) -> Any:
+    """``bytes_at`` as records of ``dtype`` (``_WINDOW`` bytes)."""
+    return bytes_at(buf, at, _WINDOW).view(dtype)
+
+
+@cache
 def _within(dtype: np.dtype[Any], offset: int) -> np.dtype[Any]:
     """``dtype``'s fields ``offset`` bytes into a frame's first ``_HEAD`` bytes."""
     fields = [(name, dtype.fields[name]) for name in dtype.names or ()]  # type: ignore[index]
     return np.dtype({"names": [name for name, _ in fields],
                      "formats": [f[0] for _, f in fields],
                      "offsets": [f[1] + offset for _, f in fields], "itemsize": _HEAD})
-
-
-_IN_HEAD = {(name, at): _within(dtype, at) for name, dtype in (("ip", _IPV4), ("tcp", _TCP))
-            for at in range(0, _HEAD - _WINDOW + 1)}
 
 
 def decode(rec: Records) -> Decoded:
@@ -218,7 +219,7 @@ def decode(rec: Records) -> Decoded:
     end, lt = rec.caplen, rec.linktype
     net = np.full(n, -1, dtype=np.int64)  # offset of the IPv4 header, -1: not the common case
 
-    head = _windows(buf, start, np.dtype(("V", _HEAD)), _HEAD)  # raw: a copy keeps it whole
+    head = bytes_at(buf, start, _HEAD)  # raw: a copy of these keeps every byte
     link = head.view(_within(_LINK, 0))
     etype = link["etype"]
     eth = (lt == 1) & (end >= 14)
@@ -244,7 +245,7 @@ def decode(rec: Records) -> Decoded:
     # Mostly every frame's IPv4 header sits at one offset, within the bytes copied already.
     found = net[ok]
     one = int(found[0]) if len(found) and found.min() == found.max() else None
-    ip = head.view(_IN_HEAD["ip", one]) if one is not None else _windows(buf, at, _IPV4)
+    ip = head.view(_within(_IPV4, one)) if one is not None else _windows(buf, at, _IPV4)
     hlen = (ip["vihl"] & 0x0F).astype(np.int64) * 4
     total = ip["total"].astype(np.int64)
     ok &= ((room >= 20) & (hlen >= 20) & (room >= hlen) & ((ip["frag"] & 0x3FFF) == 0)
@@ -259,8 +260,8 @@ def decode(rec: Records) -> Decoded:
     t = tcp_at[rows]
     ip = ip[rows]
     # And its TCP header after 20 bytes of IPv4 header, or else copied on its own.
-    if one is not None and ("tcp", one + 20) in _IN_HEAD and np.all(hlen[rows] == 20):
-        tcp = head[rows].view(_IN_HEAD["tcp", one + 20])
+    if one is not None and one + 40 <= _HEAD and np.all(hlen[rows] == 20):
+        tcp = head[rows].view(_within(_TCP, one + 20))
     else:
         tcp = _windows(buf, t, _TCP)  # whole within the frame: tcp_room >= 20
     flags = tcp["flags"].astype(np.int64)
