@@ -7,6 +7,7 @@ picks the one after it.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -27,6 +28,7 @@ DISSECTORS: dict[str, Dissector] = {
     "null": linklayers.dissect_null,
     "loop": linklayers.dissect_loop,
     "vlan": linklayers.dissect_vlan,
+    "service_tag": linklayers.dissect_service_tag,
     "ipv4": ipv4.dissect,
     "ipv6": ipv6.dissect,
     "arp": arp.dissect,
@@ -49,9 +51,15 @@ LINK_TYPES: dict[int, str] = {
 
 # (layer, the number it names) -> the layer that follows.
 ETHERTYPE_LAYERS = {0x0800: "ipv4", 0x86DD: "ipv6", 0x0806: "arp", 0x8100: "vlan",
-                    0x88A8: "vlan"}
+                    0x88A8: "service_tag"}
+# The layers an EtherType follows; each may end the frame with a trailer of its own name.
+ETHERTYPE_CARRIERS = {"ethernet": "eth.trailer", "vlan": "vlan.trailer",
+                      "service_tag": "vlan.trailer", "sll": "sll.trailer",
+                      "sll2": "sll.trailer"}
+ETH_MIN_FRAME = 60  # bytes an Ethernet frame is padded to, less its 4-byte FCS
+ETH_FCS_FRAME = 64  # a frame this long with 4 spare bytes is taken to end with its FCS
 BINDINGS: dict[tuple[str, int], str] = {
-    **{(link, et): name for link in ("ethernet", "sll", "sll2", "vlan")
+    **{(link, et): name for link in ETHERTYPE_CARRIERS
        for et, name in ETHERTYPE_LAYERS.items()},
     **{(link, family): "ipv4" for link in ("null", "loop") for family in (2,)},
     **{(link, family): "ipv6" for link in ("null", "loop") for family in (10, 24, 28, 30)},
@@ -164,8 +172,15 @@ def dissect(frame: Frame, options: DissectOptions = NO_OPTIONS) -> Dissection:
             name = BINDINGS.get((name, decoded.next_key))
             if name is None:
                 facts["unknown_next"] = decoded.next_key
-    payload = data[start:end] if not problem else b""
-    if payload and protocols and protocols[-1] in ("tcp", "udp"):
+    problem = problem or facts.get("cut", "")
+    payload = data[start:end] if not problem or "cut" in facts else b""
+    if payload and facts.get("fragment"):
+        layers.append(Layer("IP fragment", start, len(payload), (
+            FieldValue("ip.fragment_payload", payload.hex(), preview(payload), start,
+                       len(payload), "field.fragment", MappingProxyType({
+                           "length": len(payload)})),
+        )))
+    elif payload and protocols and protocols[-1] in ("tcp", "udp"):
         layers.append(
             Layer("Payload", start, len(payload), (
                 FieldValue(f"{protocols[-1]}.payload", payload.hex(), preview(payload), start,
@@ -173,17 +188,54 @@ def dissect(frame: Frame, options: DissectOptions = NO_OPTIONS) -> Dissection:
                            MappingProxyType({"length": len(payload), "text": preview(payload)})),
             ))
         )
-    padding = facts.get("padding", 0)
-    if padding and not problem:
-        at = len(data) - padding
-        layers.append(
-            Layer("Padding", at, padding, (
-                FieldValue("eth.padding", data[at:].hex(), data[at:].hex(" "), at, padding,
-                           "field.eth.padding", MappingProxyType({"length": padding})),
-            ))
-        )
+    extra = facts.get("padding", 0)
+    if extra and not problem:
+        layers.extend(_after_the_packet(frame, protocols, extra))
     return Dissection(frame, tuple(layers), tuple(protocols), MappingProxyType(facts), payload,
                       problem)
+
+
+def _after_the_packet(frame: Frame, protocols: list[str], extra: int) -> list[Layer]:
+    """The bytes after the IP packet's end, as Wireshark 4.0 names them: padding (zeros that
+    bring a short frame up to 60 bytes) and then a trailer, named after the layer that
+    carried the EtherType; after any other link, bytes of our own name."""
+    data, at = frame.data, len(frame.data) - extra
+    carriers = [p for p in protocols if p in ETHERTYPE_CARRIERS]
+    out = []
+    pad = 0
+    needed = ETH_MIN_FRAME - (frame.wire_len - extra)
+    if carriers and frame.wire_len >= ETH_MIN_FRAME and needed > 0:
+        pad = min(needed, extra)
+        if any(data[at : at + pad]):
+            pad = 0  # Wireshark takes only zeros for padding; the rest is a trailer
+    if pad:
+        out.append(Layer("Padding", at, pad, (
+            FieldValue("eth.padding", data[at : at + pad].hex(), data[at : at + pad].hex(" "),
+                       at, pad, "field.eth.padding", MappingProxyType({"length": pad})),
+        )))
+    rest = extra - pad
+    # As Wireshark's Ethernet dissector (not a VLAN tag's), the last 4 bytes of a long
+    # enough frame are its frame check sequence.
+    fcs = 4 if carriers == ["ethernet"] and frame.wire_len >= ETH_FCS_FRAME and rest >= 4 \
+        else 0
+    if rest - fcs:
+        name = ETHERTYPE_CARRIERS[carriers[-1]] if carriers else "frame.extra"
+        tail = data[at + pad : len(data) - fcs]
+        out.append(Layer("Trailer", at + pad, len(tail), (
+            FieldValue(name, tail.hex(), tail.hex(" "), at + pad, len(tail),
+                       "field.eth.trailer", MappingProxyType({"length": len(tail)})),
+        )))
+    if fcs:
+        stored = int.from_bytes(data[-4:], "little")  # sent least significant byte first
+        value = int.from_bytes(data[-4:], "big")
+        computed = zlib.crc32(data[:-4])
+        out.append(Layer("FCS", len(data) - 4, 4, (
+            FieldValue("eth.fcs", value, f"0x{value:08x}", len(data) - 4, 4,
+                       f"field.eth.fcs.{'correct' if stored == computed else 'wrong'}",
+                       MappingProxyType({"value": f"0x{value:08x}",
+                                         "expected": f"0x{computed:08x}"})),
+        )))
+    return out
 
 
 def segment_of(d: Dissection) -> Segment | None:
@@ -194,6 +246,6 @@ def segment_of(d: Dissection) -> Segment | None:
     return Segment(
         index=d.frame.index, ts_ns=d.frame.ts_ns, src=f["src"], sport=f["sport"], dst=f["dst"],
         dport=f["dport"], seq=f["seq"], ack=f["ack"], flags=f["flags"], window=f["window"],
-        payload_len=len(d.payload), wscale=f.get("wscale", -1),
+        payload_len=f.get("payload_len", len(d.payload)), wscale=f.get("wscale", -1),
         ident=ident(f.get("ip_id", -1), f["checksum"]),
     )

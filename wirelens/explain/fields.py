@@ -36,6 +36,11 @@ def flag(value: int) -> str:
     return "1" if value else "0"
 
 
+def words_as_bytes(value: int) -> str:
+    """A header length held in 4-byte words, shown in bytes as Wireshark shows it."""
+    return str(value * 4)
+
+
 def ones_complement_sum(data: bytes) -> int:
     """The 16-bit one's-complement sum used by the IPv4, TCP and UDP checksums (RFC 1071)."""
     if len(data) % 2:

@@ -59,9 +59,10 @@ KEY_FIELDS = frozenset({
 # Which colour (and which layer of the model) each header belongs to.
 LAYER_KINDS = {
     "Frame": "frame", "Ethernet": "link", "Linux cooked": "link", "Linux cooked v2": "link",
-    "Loopback": "link", "802.1Q VLAN": "link", "ARP": "link", "IPv4": "network",
+    "Loopback": "link", "802.1Q VLAN": "link", "802.1ad service tag": "link", "ARP": "link",
+    "IPv4": "network",
     "IPv6": "network", "TCP": "transport", "UDP": "transport", "Payload": "payload",
-    "Padding": "padding",
+    "Padding": "padding", "Trailer": "padding", "FCS": "padding", "IP fragment": "payload",
 }
 UI_PREFIXES = ("html.", "ui.", "verdict.", "state.")
 

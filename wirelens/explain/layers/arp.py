@@ -39,5 +39,6 @@ def dissect(data: bytes, start: int, end: int, below: Mapping[str, Any]) -> Deco
             "src": fields[6].display,
             "dst": fields[8].display,
             "arp_src_mac": fields[5].display,
+            "padding": end - (start + HEADER_LEN),  # bytes after the message: padding
         },
     )

@@ -1,14 +1,21 @@
 """DNS (RFC 1035): a 12-byte header, then questions and resource records of varying length.
 
-The header is a field table like every other layer's. Names are read label by label and
-may point back to an earlier name (compression, RFC 1035 section 4.1.4); each name's
-field covers exactly its own bytes. A message that breaks off or points in a loop stops
-with a ``dns.malformed`` field over the rest: the fields before it stay, nothing raises.
+The header is a field table like every other layer's; which of its flags a message shows
+depends on whether it is a query or a response, as in Wireshark (``shown_in``). Names are
+read label by label and may point back to an earlier name (compression, RFC 1035 section
+4.1.4); each name's field covers exactly its own bytes. A field's value keeps the name as an
+absolute domain name ("example.com.", "." for the root); its display is Wireshark's
+("example.com", "<Root>"). An OPT pseudo-record (EDNS0, RFC 6891) reuses the class and TTL
+fields for other things and gets fields of its own. A message that breaks off or points in a
+loop stops with a ``dns.malformed`` field over the rest: the fields before it stay, nothing
+raises.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
+from ipaddress import IPv6Address
 from types import MappingProxyType
 from typing import Any
 
@@ -33,7 +40,9 @@ HEADER = (
     FieldSpec("dns.flags.truncated", 22, 1, flag, "field.dns.flags.truncated"),
     FieldSpec("dns.flags.recdesired", 23, 1, flag, "field.dns.flags.recdesired"),
     FieldSpec("dns.flags.recavail", 24, 1, flag, "field.dns.flags.recavail"),
-    FieldSpec("dns.flags.z", 25, 3, dec, "field.dns.flags.z"),  # Z, AD and CD (RFC 4035)
+    FieldSpec("dns.flags.z", 25, 1, flag, "field.dns.flags.z"),  # reserved, must be 0
+    FieldSpec("dns.flags.authenticated", 26, 1, flag, "field.dns.flags.authenticated"),  # AD
+    FieldSpec("dns.flags.checkdisable", 27, 1, flag, "field.dns.flags.checkdisable"),  # CD
     FieldSpec("dns.flags.rcode", 28, 4, dec, "field.dns.flags.rcode"),
     FieldSpec("dns.count.queries", 32, 16, dec, "field.dns.count.queries"),
     FieldSpec("dns.count.answers", 48, 16, dec, "field.dns.count.answers"),
@@ -43,27 +52,46 @@ HEADER = (
 HEADER_LEN = 12
 PORT = 53  # the well-known port; a demo on another port says so through DissectOptions
 
-TYPES = {1: "A", 2: "NS", 5: "CNAME", 6: "SOA", 12: "PTR", 15: "MX", 16: "TXT", 28: "AAAA",
-         33: "SRV", 41: "OPT", 65: "HTTPS"}
-CLASSES = {1: "IN", 3: "CH", 4: "HS", 255: "ANY"}
+# Header fields that only a response shows (Wireshark 4.0 leaves them out of a query);
+# the AD bit also shows in a query that sets it (RFC 6840 5.7: "send me the AD bit").
+RESPONSE_ONLY = frozenset({"dns.flags.authoritative", "dns.flags.recavail", "dns.flags.rcode"})
+AD_BIT = 0x20  # in the second flags byte
+UPDATE = 5  # the opcode of a dynamic update (RFC 2136), whose counts count other things
+UPDATE_COUNTS = {"dns.count.queries": "dns.count.zones",
+                 "dns.count.answers": "dns.count.prerequisites",
+                 "dns.count.auth_rr": "dns.count.updates"}
+
+TYPES = {1: "A", 2: "NS", 5: "CNAME", 6: "SOA", 12: "PTR", 13: "HINFO", 15: "MX", 16: "TXT",
+         28: "AAAA", 33: "SRV", 35: "NAPTR", 41: "OPT", 43: "DS", 44: "SSHFP", 46: "RRSIG",
+         47: "NSEC", 48: "DNSKEY", 50: "NSEC3", 52: "TLSA", 64: "SVCB", 65: "HTTPS",
+         99: "SPF", 250: "TSIG", 251: "IXFR", 252: "AXFR", 255: "ANY", 257: "CAA"}
+CLASSES = {1: "IN", 3: "CH", 4: "HS", 254: "NONE", 255: "ANY"}
 OPCODES = {0: "QUERY", 1: "IQUERY", 2: "STATUS", 4: "NOTIFY", 5: "UPDATE"}
-RCODES = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED"}
+RCODES = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED",
+          6: "YXDOMAIN", 7: "YXRRSET", 8: "NXRRSET", 9: "NOTAUTH", 10: "NOTZONE",
+          16: "BADVERS", 23: "BADCOOKIE"}  # 16 and up need the OPT record's upper bits
+OPT = 41  # the EDNS0 pseudo-record's type (RFC 6891)
+OPTIONS = {3: "NSID", 5: "DAU", 6: "DHU", 7: "N3U", 8: "client subnet", 9: "EXPIRE",
+           10: "COOKIE", 11: "TCP keepalive", 12: "padding", 13: "CHAIN", 14: "key tag",
+           15: "extended error"}  # EDNS0 option codes (IANA)
+NAME_TARGETS = (2, 5, 12)  # NS, CNAME and PTR: the data is one name
 SECTIONS = ("answer", "authority", "additional")
 MAX_JUMPS = 16  # compression pointers followed for one name before it counts as a loop
 MAX_RECORDS = 64  # records shown per message; the counts field still says how many there are
+ROOT = "<Root>"  # how Wireshark shows the root name (a lone zero byte)
+# Wireshark shows these control characters in a name as C escapes, the others as \ooo.
+ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t",
+           "\v": "\\v"}
 
 
 class Malformed(Exception):
     """The message breaks off or is inconsistent at this point."""
 
 
-def read_name(msg: bytes, at: int) -> tuple[str, int]:
-    """The name starting at ``at`` (offsets within the DNS message) and where its bytes end.
-
-    The end is that of the name's own bytes: a compression pointer ends it, wherever the
-    pointer leads.
-    """
-    labels: list[str] = []
+def read_labels(msg: bytes, at: int) -> tuple[list[bytes], int]:
+    """The labels of the name starting at ``at`` (offsets within the DNS message) and where
+    its bytes end: a compression pointer ends them, wherever the pointer leads."""
+    labels: list[bytes] = []
     end = -1
     jumps = 0
     pos = at
@@ -84,23 +112,63 @@ def read_name(msg: bytes, at: int) -> tuple[str, int]:
         if length & 0xC0:
             raise Malformed("label type")
         if length == 0:
-            if end < 0:
-                end = pos + 1
-            name = ".".join(labels) + "."
-            return (name if labels else "."), end
+            return labels, (end if end >= 0 else pos + 1)
         label = msg[pos + 1 : pos + 1 + length]
         if len(label) < length:
             raise Malformed("name")
-        labels.append(label.decode("ascii", errors="backslashreplace"))
+        labels.append(label)
         if sum(len(x) + 1 for x in labels) > 255:
             raise Malformed("name too long")
         pos += 1 + length
+
+
+def absolute(labels: list[bytes]) -> str:
+    """The name as an absolute domain name, the way dig and tcpdump write it: "example.com."."""
+    return "".join(label.decode("ascii", errors="backslashreplace") + "." for label in labels) \
+        or "."
+
+
+def as_wireshark(labels: list[bytes]) -> str:
+    """The name as Wireshark shows it: no final dot, the root as ``<Root>``, UTF-8 with
+    undecodable bytes as U+FFFD and control characters escaped."""
+    if not labels:
+        return ROOT
+    text = b".".join(labels).decode("utf-8", errors="replace")
+    return "".join(ESCAPES.get(c) or (f"\\{ord(c):03o}" if ord(c) < 0x20 or c == "\x7f" else c)
+                   for c in text)
+
+
+def read_name(msg: bytes, at: int) -> tuple[str, int]:
+    """The absolute name starting at ``at`` and where its own bytes end."""
+    labels, end = read_labels(msg, at)
+    return absolute(labels), end
+
+
+def type_text(rtype: int) -> str:
+    """A record type as Wireshark's tree shows it, the number last: "A (1)"."""
+    return f"{type_name(rtype)} ({rtype})"
+
+
+def type_name(rtype: int) -> str:
+    return TYPES.get(rtype, f"TYPE{rtype}")  # RFC 3597's name for a type without a mnemonic
+
+
+def class_name(rclass: int) -> str:
+    return CLASSES.get(rclass, f"CLASS{rclass}")
 
 
 def _field(field_name: str, value: int | str, display: str, offset: int, size: int, key: str,
            **params: Any) -> FieldValue:
     return FieldValue(field_name, value, display, offset, size, key,
                       MappingProxyType({"value": display, **params}))
+
+
+def _name_field(field_name: str, msg: bytes, at: int, base: int, key: str,
+                **params: Any) -> tuple[FieldValue, str, int]:
+    labels, end = read_labels(msg, at)
+    name = absolute(labels)
+    return (FieldValue(field_name, name, as_wireshark(labels), base + at, end - at, key,
+                       MappingProxyType({"value": as_wireshark(labels), **params})), name, end)
 
 
 def _u16(msg: bytes, at: int) -> int:
@@ -110,17 +178,16 @@ def _u16(msg: bytes, at: int) -> int:
 
 
 def _question(msg: bytes, at: int, base: int) -> tuple[list[FieldValue], int, dict[str, str]]:
-    name, end = read_name(msg, at)
+    name_field, name, end = _name_field("dns.qry.name", msg, at, base, "field.dns.qry.name")
     qtype, qclass = _u16(msg, end), _u16(msg, end + 2)
-    type_name = TYPES.get(qtype, str(qtype))
     fields = [
-        _field("dns.qry.name", name, name, base + at, end - at, "field.dns.qry.name"),
-        _field("dns.qry.type", qtype, f"{type_name} ({qtype})", base + end, 2,
-               "field.dns.qry.type", name=type_name),
-        _field("dns.qry.class", qclass, f"{CLASSES.get(qclass, qclass)} ({qclass})",
-               base + end + 2, 2, "field.dns.qry.class", name=CLASSES.get(qclass, str(qclass))),
+        name_field,
+        _field("dns.qry.type", qtype, type_text(qtype), base + end, 2, "field.dns.qry.type",
+               name=type_name(qtype)),
+        _field("dns.qry.class", qclass, f"{class_name(qclass)} ({qclass})", base + end + 2, 2,
+               "field.dns.qry.class", name=class_name(qclass)),
     ]
-    return fields, end + 4, {"name": name, "type": type_name}
+    return fields, end + 4, {"name": name, "type": type_name(qtype)}
 
 
 def _rdata(msg: bytes, rtype: int, at: int, length: int, base: int) -> tuple[FieldValue, str]:
@@ -129,21 +196,69 @@ def _rdata(msg: bytes, rtype: int, at: int, length: int, base: int) -> tuple[Fie
         address = ipv4(int.from_bytes(data, "big"))
         return _field("dns.a", address, address, base + at, 4, "field.dns.a"), address
     if rtype == 28 and length == 16:
-        groups = [f"{int.from_bytes(data[i : i + 2], 'big'):x}" for i in range(0, 16, 2)]
-        address = ":".join(groups)
+        address = IPv6Address(data).compressed  # RFC 5952, as Wireshark writes it
         return (_field("dns.aaaa", address, address, base + at, 16, "field.dns.aaaa"),
                 address)
-    if rtype in (2, 5, 12):
-        target, _ = read_name(msg, at)
-        return (_field("dns.resp.target", target, target, base + at, length,
-                       "field.dns.resp.target"), target)
+    if rtype in NAME_TARGETS:
+        labels, _ = read_labels(msg, at)
+        shown = as_wireshark(labels)
+        return (FieldValue("dns.resp.target", absolute(labels), shown, base + at, length,
+                           "field.dns.resp.target", MappingProxyType({"value": shown})),
+                absolute(labels))
     shown = data.hex(" ") if length <= 16 else data[:16].hex(" ") + " …"
     return (_field("dns.resp.data", data.hex(), shown, base + at, max(length, 1),
                    "field.dns.resp.data", length=length), data.hex())
 
 
+def _opt_fields(msg: bytes, end: int, base: int, rcode: int) -> list[FieldValue]:
+    """An OPT record's class and TTL fields, as RFC 6891 section 6.1.3 reads them."""
+    size = _u16(msg, end + 2)
+    ext_rcode, version = msg[end + 4], msg[end + 5]
+    z = _u16(msg, end + 6)
+    full = (ext_rcode << 4) | rcode
+    at = base + end
+    return [
+        _field("dns.rr.udp_payload_size", size, str(size), at + 2, 2,
+               "field.dns.rr.udp_payload_size"),
+        _field("dns.resp.ext_rcode", ext_rcode, f"0x{ext_rcode:02x}", at + 4, 1,
+               "field.dns.resp.ext_rcode", rcode=full, name=RCODES.get(full, str(full))),
+        _field("dns.resp.edns0_version", version, str(version), at + 5, 1,
+               "field.dns.resp.edns0_version"),
+        _field("dns.resp.z", z, f"0x{z:04x}", at + 6, 2, "field.dns.resp.z"),
+        FieldValue("dns.resp.z.do", z >> 15, flag(z >> 15), at + 6, 1, "field.dns.resp.do",
+                   MappingProxyType({"value": flag(z >> 15)}), bit_offset=0, bit_length=1),
+    ]
+
+
+def _options(msg: bytes, at: int, length: int, base: int) -> list[FieldValue]:
+    """The options inside an OPT record: code, length and data each (RFC 6891 section 6.1.2)."""
+    fields = []
+    pos, stop = at, at + length
+    while pos < stop:
+        if pos + 4 > stop:
+            raise Malformed("option")
+        code, size = _u16(msg, pos), _u16(msg, pos + 2)
+        if pos + 4 + size > stop:
+            raise Malformed("option")
+        name = OPTIONS.get(code, "unassigned")
+        fields += [
+            _field("dns.opt.code", code, f"{name} ({code})", base + pos, 2,
+                   "field.dns.opt.code", name=name),
+            _field("dns.opt.len", size, str(size), base + pos + 2, 2, "field.dns.opt.len"),
+        ]
+        if size:  # Wireshark has no value to show for an empty option's data
+            data = msg[pos + 4 : pos + 4 + size]
+            shown = data.hex(" ") if size <= 16 else data[:16].hex(" ") + " …"
+            fields.append(_field("dns.opt.data", data.hex(), shown, base + pos + 4, size,
+                                 "field.dns.opt.data", length=size))
+        pos += 4 + size
+    return fields
+
+
 def _record(msg: bytes, at: int, base: int, section: str) -> tuple[list[FieldValue], int, str]:
-    name, end = read_name(msg, at)
+    params = {"section": Message(f"dns.section.{section}")}
+    name_field, _, end = _name_field("dns.resp.name", msg, at, base, "field.dns.resp.name",
+                                     **params)
     rtype, rclass = _u16(msg, end), _u16(msg, end + 2)
     if end + 10 > len(msg):
         raise Malformed("record")
@@ -152,23 +267,53 @@ def _record(msg: bytes, at: int, base: int, section: str) -> tuple[list[FieldVal
     data_at = end + 10
     if data_at + length > len(msg):
         raise Malformed("record data")
-    type_name = TYPES.get(rtype, str(rtype))
+    type_field = _field("dns.resp.type", rtype, type_text(rtype), base + end, 2,
+                        "field.dns.resp.type", name=type_name(rtype))
+    len_field = _field("dns.resp.len", length, str(length), base + end + 8, 2,
+                       "field.dns.resp.len")
+    if rtype == OPT:
+        name_field = replace(name_field, key="field.dns.opt.record")
+        fields = [name_field, type_field, *_opt_fields(msg, end, base, msg[3] & 0x0F),
+                  len_field, *_options(msg, data_at, length, base)]
+        return fields, data_at + length, "OPT"
     fields = [
-        _field("dns.resp.name", name, name, base + at, end - at, "field.dns.resp.name",
-               section=Message(f"dns.section.{section}")),
-        _field("dns.resp.type", rtype, f"{type_name} ({rtype})", base + end, 2,
-               "field.dns.resp.type", name=type_name),
-        _field("dns.resp.class", rclass, f"{CLASSES.get(rclass, rclass)} ({rclass})",
-               base + end + 2, 2, "field.dns.resp.class", name=CLASSES.get(rclass, str(rclass))),
+        name_field,
+        type_field,
+        _field("dns.resp.class", rclass, f"{class_name(rclass)} ({rclass})", base + end + 2, 2,
+               "field.dns.resp.class", name=class_name(rclass)),
         _field("dns.resp.ttl", ttl, str(ttl), base + end + 4, 4, "field.dns.resp.ttl"),
-        _field("dns.resp.len", length, str(length), base + end + 8, 2, "field.dns.resp.len"),
+        len_field,
     ]
     if length:
         data_field, shown = _rdata(msg, rtype, data_at, length, base)
         fields.append(data_field)
     else:
         shown = ""
-    return fields, data_at + length, f"{type_name} {shown}".strip()
+    return fields, data_at + length, f"{type_name(rtype)} {shown}".strip()
+
+
+def shown_in(spec: FieldSpec, response: bool, flags: int) -> bool:
+    """Whether a message shows this header field: Wireshark 4.0's choice for a query."""
+    if spec.name in RESPONSE_ONLY:
+        return response
+    if spec.name == "dns.flags.authenticated":
+        return response or bool(flags & AD_BIT)
+    return True
+
+
+def header_table(msg: bytes) -> tuple[FieldSpec, ...]:
+    """The header rows this message shows, the counts renamed in an update."""
+    response = bool(msg[2] & 0x80)
+    update = (msg[2] >> 3) & 0x0F == UPDATE
+    rows = []
+    for spec in HEADER:
+        if not shown_in(spec, response, msg[3]):
+            continue
+        if update and spec.name in UPDATE_COUNTS:
+            renamed = UPDATE_COUNTS[spec.name]
+            spec = replace(spec, name=renamed, key=f"field.{renamed}")
+        rows.append(spec)
+    return tuple(rows)
 
 
 def _header_extra(msg: bytes) -> dict[str, dict[str, Any]]:
@@ -178,6 +323,7 @@ def _header_extra(msg: bytes) -> dict[str, dict[str, Any]]:
     return {
         "dns.flags.response": {"variant": "response" if response else "query"},
         "dns.flags.opcode": {"name": OPCODES.get(opcode, str(opcode))},
+        "dns.flags.authenticated": {"variant": "response" if response else "query"},
         "dns.flags.rcode": {"name": RCODES.get(rcode, str(rcode))},
     }
 
@@ -186,7 +332,7 @@ def dissect(data: bytes, start: int, end: int, below: Mapping[str, Any]) -> Deco
     msg = data[start:end]
     if len(msg) < HEADER_LEN:
         raise Truncated("DNS")
-    fields = extract(HEADER, msg[:HEADER_LEN], start, _header_extra(msg))
+    fields = extract(header_table(msg), msg[:HEADER_LEN], start, _header_extra(msg))
     counts = [int.from_bytes(msg[i : i + 2], "big") for i in range(4, 12, 2)]
     facts: dict[str, Any] = {
         "dns_id": int.from_bytes(msg[0:2], "big"),

@@ -15,12 +15,13 @@ from wirelens.explain.fields import (
     flag,
     hex_of,
     ipv4,
+    words_as_bytes,
 )
 from wirelens.explain.layers.decoded import Decoded, Truncated
 
 FIELDS = (
     FieldSpec("ip.version", 0, 4, dec, "field.ip.version"),
-    FieldSpec("ip.hdr_len", 4, 4, dec, "field.ip.hdr_len"),
+    FieldSpec("ip.hdr_len", 4, 4, words_as_bytes, "field.ip.hdr_len"),
     FieldSpec("ip.dsfield.dscp", 8, 6, dec, "field.ip.dscp"),
     FieldSpec("ip.dsfield.ecn", 14, 2, dec, "field.ip.ecn"),
     FieldSpec("ip.len", 16, 16, dec, "field.ip.len"),
@@ -76,7 +77,9 @@ def dissect(data: bytes, start: int, end: int, below: Mapping[str, Any]) -> Deco
     fragmented = bool(frag & 0x2000) or (frag & 0x1FFF) != 0
     return Decoded(
         Layer("IPv4", start, header_len, tuple(fields)),
-        next_key=None if fragmented and (frag & 0x1FFF) else proto,
+        # Wireshark reassembles fragments and dissects what they carry in the last one's
+        # frame; we do not reassemble, so no fragment's bytes are read as TCP or UDP.
+        next_key=None if fragmented else proto,
         payload_start=start + header_len,
         payload_end=payload_end,
         facts={
@@ -88,6 +91,8 @@ def dissect(data: bytes, start: int, end: int, below: Mapping[str, Any]) -> Deco
             "ip_version": 4,
             "ip_id": int.from_bytes(header[4:6], "big"),
             "fragment": fragmented,
+            # where the packet ends by its own length, captured or not (a snap length cut)
+            "declared_end": start + total if total >= header_len else end,
             "padding": max(end - (start + total), 0) if total >= header_len else 0,
         },
     )

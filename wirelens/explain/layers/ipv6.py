@@ -76,6 +76,7 @@ def dissect(data: bytes, start: int, end: int, below: Mapping[str, Any]) -> Deco
             "proto": nxt,
             "ip_version": 6,
             "fragment": fragment,
+            "declared_end": start + HEADER_LEN + payload_len if payload_len else payload_end,
             "padding": max(end - payload_end, 0),
         },
     )

@@ -14,6 +14,7 @@ from wirelens.explain.fields import (
     extract,
     flag,
     hex_of,
+    words_as_bytes,
 )
 from wirelens.explain.layers import ipv4, ipv6
 from wirelens.explain.layers.decoded import Decoded, Truncated
@@ -23,8 +24,8 @@ FIELDS = (
     FieldSpec("tcp.dstport", 16, 16, dec, "field.tcp.dstport"),
     FieldSpec("tcp.seq_raw", 32, 32, dec, "field.tcp.seq"),
     FieldSpec("tcp.ack_raw", 64, 32, dec, "field.tcp.ack"),
-    FieldSpec("tcp.hdr_len", 96, 4, dec, "field.tcp.hdr_len"),
-    FieldSpec("tcp.flags.res", 100, 3, dec, "field.tcp.flags.res"),
+    FieldSpec("tcp.hdr_len", 96, 4, words_as_bytes, "field.tcp.hdr_len"),
+    FieldSpec("tcp.flags.res", 100, 3, flag, "field.tcp.flags.res"),
     FieldSpec("tcp.flags.ae", 103, 1, flag, "field.tcp.flags.ae"),
     FieldSpec("tcp.flags.cwr", 104, 1, flag, "field.tcp.flags.cwr"),
     FieldSpec("tcp.flags.ece", 105, 1, flag, "field.tcp.flags.ece"),
@@ -91,17 +92,32 @@ def _option_fields(options: bytes, base: int) -> tuple[list[FieldValue], dict[st
 
 
 def dissect(data: bytes, start: int, end: int, below: Mapping[str, Any]) -> Decoded:
+    """The fixed header whenever its 20 bytes were captured; options as far as they were.
+    The payload's length comes from the IP header, as Wireshark's tcp.len does, so a frame
+    cut by the snap length still counts all the bytes it carried."""
     if end - start < MIN_HEADER:
         raise Truncated("TCP")
     offset_words = data[start + 12] >> 4
     header_len = offset_words * 4
-    if header_len < MIN_HEADER or end - start < header_len:
+    declared_end = max(below.get("declared_end", end), end)
+    if header_len < MIN_HEADER or declared_end - start < header_len:
         raise Truncated("TCP")
-    header = data[start : start + header_len]
+    header = data[start : min(start + header_len, end)]
     segment = data[start:end]
-    extra: dict[str, dict[str, Any]] = {"tcp.hdr_len": {"words": offset_words,
-                                                        "bytes": header_len}}
-    if "src_bytes" in below:
+    cut = ""
+    if len(header) < header_len:
+        cut = f"TCP options cut short: {len(header) - MIN_HEADER} of " \
+              f"{header_len - MIN_HEADER} bytes captured"
+    elif end < declared_end:
+        cut = f"TCP payload cut short: {end - start - header_len} of " \
+              f"{declared_end - start - header_len} bytes captured"
+    extra: dict[str, dict[str, Any]] = {
+        "tcp.hdr_len": {"words": offset_words, "bytes": header_len},
+        "tcp.flags.res": {"bits": f"{(data[start + 12] >> 1) & 0b111:03b}"},
+    }
+    if cut:  # a sum over bytes that were not captured cannot be checked
+        extra["tcp.checksum"] = {"variant": "uncaptured"}
+    elif "src_bytes" in below:
         make = ipv6.pseudo_header if below.get("ip_version") == 6 else ipv4.pseudo_header
         pseudo = make(below["src_bytes"], below["dst_bytes"], 6, len(segment))
         stored = int.from_bytes(header[16:18], "big")
@@ -111,9 +127,9 @@ def dissect(data: bytes, start: int, end: int, below: Mapping[str, Any]) -> Deco
     fields.extend(options)
     flags = header[13]
     return Decoded(
-        Layer("TCP", start, header_len, tuple(fields)),
+        Layer("TCP", start, len(header), tuple(fields)),
         next_key=None,
-        payload_start=start + header_len,
+        payload_start=min(start + header_len, end),
         payload_end=end,
         facts={
             "sport": int.from_bytes(header[0:2], "big"),
@@ -124,6 +140,8 @@ def dissect(data: bytes, start: int, end: int, below: Mapping[str, Any]) -> Deco
             "window": int.from_bytes(header[14:16], "big"),
             "checksum": int.from_bytes(header[16:18], "big"),
             "checksum_ok": extra.get("tcp.checksum", {}).get("variant") == "correct",
+            "payload_len": declared_end - start - header_len,
+            **({"cut": cut} if cut else {}),
             **option_values,
         },
     )
