@@ -36,6 +36,13 @@ from tests.corpus.zeek import Pkt, zeek_conns
 FIN, SYN, RST, ACK = 0x01, 0x02, 0x04, 0x10
 # Where wirelens differs from Wireshark on purpose, and says so in its output.
 MORE_SPECIFIC = {"fast-retransmission", "spurious-retransmission"}
+# Zeek's default likely_server_ports (TCP), from its protocol scripts: the ports a loaded
+# analyzer registers. The oracle's own copy, so that a change on our side shows.
+LIKELY_SERVER_PORTS = frozenset({
+    21, 22, 23, 25, 53, 80, 81, 88, 102, 110, 135, 139, 143, 389, 443, 445, 502, 563, 585,
+    587, 614, 631, 636, 989, 990, 992, 993, 995, 1080, 1433, 1434, 1883, 2811, 3128, 3268,
+    3306, 3389, 5222, 5223, 5269, 5432, 6379, 6666, 6667, 6668, 6669, 8000, 8080, 8888,
+    20000, 44818})
 
 
 @dataclass
@@ -269,7 +276,7 @@ def compare_stories(report: FileReport, doc: dict[str, Any], segments: list[Segm
         conv = by_frames.get(frozenset(s.frame for s in segs))
         if conv is None:
             continue  # already a conversation difference
-        found = zeek_conns(_zeek_packets(segs))
+        found = zeek_conns(_zeek_packets(segs), likely_server_ports=LIKELY_SERVER_PORTS)
         if len(found) != 1:
             # Zeek's timers cut this tcp.stream into several connections: no one verdict
             report.stories_split += 1

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
-from wirelens.explain.analysis import KIND_NAMES, RETRANSMISSIONS, Kind
+from wirelens.explain.analysis import KIND_NAMES
 from wirelens.explain.conversation_record import (
     CLIENT_DONE,
     NO_PACKETS,
@@ -28,18 +28,16 @@ from wirelens.explain.conversation_record import (
     reused,
 )
 from wirelens.explain.conversation_summary import (
-    HISTORY_LETTERS,
     ConversationSummary,
     summarize,
 )
 from wirelens.explain.holding import Holding
 from wirelens.explain.segment import ACK, FIN, RST, SYN, Segment
 from wirelens.explain.tcp_state import Event, State, moves
+from wirelens.explain.zeek_history import ZeekHistory, first_sender_is_server
 
 MOD = 1 << 32
 _MASK, _HALF = MOD - 1, 1 << 31
-_RETRANSMITTED = int(RETRANSMISSIONS | Kind.OUT_OF_ORDER)
-_ZERO_WINDOW = int(Kind.ZERO_WINDOW)
 _KIND_NAMES = tuple((int(kind), name) for kind, name in KIND_NAMES.items())
 Address = tuple[str, int]
 
@@ -51,11 +49,35 @@ _SFR = SYN | FIN | RST
 # packet: a real resend gets a new IPv4 ID and, with timestamps or SACK, a new checksum,
 # and comes after a retransmission timeout (200 ms at least on Linux) or duplicate ACKs.
 ARTEFACT_NS = 1_000_000
+TOO_LARGE_SEQ_DELTA = 1 << 20  # Zeek's: a SYN or RST this far off is not believed
 
 
 _MOVES: dict[tuple[int, str, bool, str, str],
              tuple[tuple[Event, Event], State, bool, State, bool]] = {}
 _ESTABLISHED = State.ESTABLISHED
+
+
+def _resent_payload(highest: int | None, seq: int, flags: int, payload_len: int) -> bool:
+    """Zeek's T: the segment's end does not pass the highest end its sender reached (a
+    RST's data takes no sequence numbers; a SYN or RST far off is not believed)."""
+    end = (seq + (0 if flags & RST else payload_len) + (1 if flags & SYN else 0)
+           + (1 if flags & FIN else 0)) & _MASK
+    if highest is None:  # the sender's first segment: Zeek starts it at its SYN's end
+        highest = end if flags & SYN else seq
+    delta = (end - highest) & _MASK
+    if delta >= _HALF:
+        delta -= MOD
+    if flags & (SYN | RST) and abs(delta) > TOO_LARGE_SEQ_DELTA:
+        return False
+    return delta <= 0
+
+
+def _note_hole(side: Side, highest: int | None, seq: int, end: int) -> None:
+    """Data that jumps past all the side sent leaves a hole; data over it fills it."""
+    if side.hole is not None and not seq_after(seq, side.hole) and seq_after(end, side.hole):
+        side.hole = None
+    elif highest is not None and seq_after(seq, highest) and side.hole is None:
+        side.hole = highest
 
 
 def seq_after(a: int, b: int) -> bool:
@@ -143,15 +165,20 @@ class ConversationTracker:
             self.unfollowed += 1
             return None, False
         source, destination = (pair[0], pair[1]) if forward else (pair[1], pair[0])
-        # A new conversation: the first SYN names the client; otherwise guess by port.
+        # A new conversation: the first SYN names the client; a SYN-ACK comes from the
+        # server; otherwise the first sender is taken as the client, as Zeek takes it as
+        # the originator, unless it sent from a likely server port (``zeek_history``).
+        name = self._endpoints or _address
+        server_first = first_sender_is_server(name(source)[1], name(destination)[1], flags)
         if syn_only:
             client, guessed = source, False
         elif flags & SYN:  # a SYN-ACK comes from the server
             client, guessed = destination, False
         else:
-            name = self._endpoints or _address
-            higher = name(source)[1] > name(destination)[1]
-            client, guessed = (source if higher else destination), True
+            client, guessed = (destination if server_first else source), True
+        # Zeek's originator is the client, but for a first SYN-ACK not from a likely
+        # server port: Zeek takes its sender as the originator until the SYN comes
+        orig_is_client = not (flags & SYN and flags & ACK) or server_first
         mid_stream = not flags & SYN
         self._count += 1
         server = destination if client == source else source
@@ -164,6 +191,7 @@ class ConversationTracker:
                 else (State.LISTEN if self._server_listening else State.CLOSED),
             ),
             client_guessed=guessed,
+            zeek=ZeekHistory(orig_is_client, flipped=server_first),
             pair=pair,
             client_first=client == pair[0],
             first_index=index,
@@ -265,6 +293,11 @@ class ConversationTracker:
                 rcv.fin_acked, acked = True, "fin"
             elif payload_len == 0 and not fin and not syn:
                 acked = "data"
+        zeek = conv.zeek
+        # Zeek turns the roles round at the SYN of a conversation whose SYN-ACK came first
+        flip = not zeek.orig_is_client and from_client and flags & (SYN | ACK) == SYN \
+            and conv.saw_syn_ack and not conv.saw_syn
+        was_reset = sender in conv.reset_sides
         if flags & _SFR or acked == "syn" or acked == "fin":
             role = name_role(conv, flags, payload_len, sender, acked)
         else:  # what _role says of the rest, in short
@@ -297,27 +330,42 @@ class ConversationTracker:
         conv.last_ns = ts_ns
         kinds = conv.analysis.segment(0 if from_client else 1, seq, ack, payload_len, flags,
                                       window, ts_ns, wscale)
-        letters = HISTORY_LETTERS[(flags & _SFRA, payload_len > 0)]
         if kinds:
             self._note_anomalies(conv, index, kinds)
             if artefact:
                 self._note_artefact(conv, index)
-            if kinds & _RETRANSMITTED:
-                letters += "T"
-            if kinds & _ZERO_WINDOW:
-                letters += "W"
-        if rst:
-            if sender not in conv.reset_sides:
-                conv.reset_sides += (sender,)
-        history = conv.history
-        for mark in letters if from_client else letters.lower():
-            if mark not in history:
-                history += mark
-        conv.history = history
+        zeek.segment(from_client, flags, seq, payload_len)
+        if window == 0 and not rst and rcv.fin_seq is None and not was_reset:
+            zeek.scaled(from_client, "W")
+        if payload_len and not was_reset and _resent_payload(next_seq, seq, flags,
+                                                             payload_len):
+            zeek.scaled(from_client, "T")
+        if flip:
+            zeek.flip()
+        if flags & ACK and not rst:
+            self._gaps(conv, rcv, not from_client, ack)
+        if payload_len:
+            _note_hole(snd, next_seq, seq, end_seq)
+        # A RST after both sides' FINs leaves a closed conversation closed (as Zeek)
+        if rst and not was_reset and len(conv.fins) < 2:
+            conv.reset_sides += (sender,)
         if conv.reset_by or (conv.client.state in CLIENT_DONE
                              and conv.server.state in SERVER_DONE):  # finished(conv)
             self._holding.ended(ts_ns, conv)
         return acked, events, sent_ok, received_ok, role, retransmission, kinds
+
+    @staticmethod
+    def _gaps(conv: Conversation, side: Side, side_is_client: bool, ack: int) -> None:
+        """Zeek's G: the peer acknowledged data of ``side`` that was never captured (a
+        hole before what came, or beyond all that came), once the handshake is done."""
+        if not (conv.saw_syn and conv.saw_syn_ack and conv.saw_handshake_ack):
+            return
+        hole, highest = side.hole, side.next_seq
+        if hole is not None and seq_after(ack, hole):
+            side.hole = None
+            conv.zeek.scaled(side_is_client, "G")
+        elif highest is not None and seq_after(ack, highest) and side.fin_seq is None:
+            conv.zeek.scaled(side_is_client, "G")
 
     def apply_run(
         self, pair: Pair, count: int, last_ns: int,
@@ -376,11 +424,8 @@ class ConversationTracker:
         conv.last_ns = last_ns
         if last is not None:  # (forward, seq, ack, flags, window, payload length, ident)
             conv.last = (last[0] == first, *last[1:])
-        history = conv.history
-        for mark in marks if first else marks.swapcase():
-            if mark not in history:
-                history += mark
-        conv.history = history
+        for mark in marks:
+            conv.zeek.once(mark.isupper() == first, mark.upper())
         return True
 
     @property

@@ -14,6 +14,7 @@ from wirelens.explain.analysis import Analysis
 from wirelens.explain.conversation_summary import ConversationSummary, addr_text
 from wirelens.explain.segment import ACK, FIN, RST, SYN
 from wirelens.explain.tcp_state import State
+from wirelens.explain.zeek_history import ZeekHistory
 
 # How a caller keys the two ends of a conversation: ``feed`` uses (host, port) pairs, a
 # columnar reader may use plain ints. A pair is kept in one order (the lower end first).
@@ -34,6 +35,7 @@ class Side:
     isn_seen: bool = False
     next_seq: int | None = None  # one past the highest sequence number sent
     fin_seq: int | None = None
+    hole: int | None = None  # where data never captured begins, until the peer acks it
     fin_acked: bool = False
     syn_acked: bool = False
     bytes_sent: int = 0
@@ -62,7 +64,7 @@ class Conversation:
     fin_rode_on_ack: bool = False
     simultaneous: bool = False
     half_close: bool = False
-    history: str = ""
+    zeek: ZeekHistory = field(default_factory=ZeekHistory)  # Zeek's history letters
     analysis: Analysis = field(default_factory=Analysis)
     packet_count: int = 0
     # Made when the first anomaly comes: most conversations have none, and a big capture

@@ -97,7 +97,7 @@ def summarize(conv: Conversation,
         first_ns=conv.first_ns,
         last_ns=conv.last_ns,
         final_states=(conv.client.state, conv.server.state),
-        history=conv.history,
+        history=conv.zeek.text,
         verdict=_verdict(conv),
         packet_count=conv.packet_count,
         anomalies=tuple(conv.anomalies or ()),
@@ -125,14 +125,16 @@ def _endpoint(conv: Conversation, name: str) -> str:
     opened = conv.saw_syn if name == "client" else conv.saw_syn_ack
     if not opened:
         return "partial"
-    if conv.saw_handshake_ack:
+    if conv.saw_syn and conv.saw_syn_ack:  # Zeek: the SYN-ACK establishes both ends
         return "established"
     return "syn_sent" if name == "client" else "syn_ack_sent"
 
 
 def _verdict(conv: Conversation) -> str:
-    """Zeek's conn_state, by the rules of its ``conn_state`` function, in its order."""
-    orig, resp = _endpoint(conv, "client"), _endpoint(conv, "server")
+    """Zeek's conn_state, by the rules of its ``conn_state`` function, in its order; the
+    originator is the client but where Zeek took the server for it (``zeek_history``)."""
+    names = ("client", "server") if conv.zeek.orig_is_client else ("server", "client")
+    orig, resp = _endpoint(conv, names[0]), _endpoint(conv, names[1])
     o_inactive, r_inactive = orig in ("inactive", "partial"), resp in ("inactive", "partial")
     if resp == "reset":
         no_data = conv.client.bytes_sent == 0 and conv.server.bytes_sent == 0
@@ -141,7 +143,7 @@ def _verdict(conv: Conversation) -> str:
         return "RSTRH" if o_inactive else "RSTR"
     if orig == "reset":
         if r_inactive:
-            return "RSTOS0" if _syn_then_reset(conv.history) else "OTH"
+            return "RSTOS0" if _syn_then_reset(conv.zeek.text) else "OTH"
         return "RSTO"
     if orig == "closed" and resp == "closed":
         return "SF"
@@ -167,23 +169,3 @@ def _syn_then_reset(history: str) -> bool:
         if letter in "HAFGIQ":
             return False
     return False
-
-
-def _letters(flags: int, has_payload: bool) -> str:
-    letters = ""
-    if flags & SYN:
-        letters += "H" if flags & ACK else "S"
-    elif flags & ACK and not has_payload and not flags & (FIN | RST):
-        letters += "A"
-    if has_payload:
-        letters += "D"
-    if flags & FIN:
-        letters += "F"
-    if flags & RST:
-        letters += "R"
-    return letters
-
-
-# Zeek's history letters for each (flags, carries data), worked out once.
-HISTORY_LETTERS = {(bits, data): _letters(bits, data) for bits in range(_SFRA + 1)
-            if not bits & ~_SFRA for data in (False, True)}

@@ -161,9 +161,10 @@ def _handshake(s: Sorted, fl: I64, g0: I64, size: I64) -> Bools:
     fwd, seq, ack, end, plen = s.forward, s.seq, s.ack, s.end, s.payload_len
     g1, g2 = np.minimum(g0 + 1, n - 1), np.minimum(g0 + 2, n - 1)
     client = fwd[g0]
-    ok: Bools = (fl[g0] == SYN) & (plen[g0] == 0)
+    # windows open from the SYN on: Zeek's history writes a W for any zero window
+    ok: Bools = (fl[g0] == SYN) & (plen[g0] == 0) & (s.window[g0] != 0)
     ok &= (size < 2) | ((fwd[g1] != client) & (fl[g1] == SYN | ACK) & (plen[g1] == 0)
-                        & (ack[g1] == end[g0]))
+                        & (ack[g1] == end[g0]) & (s.window[g1] != 0))
     ok &= (size < 3) | ((fwd[g2] == client) & (fl[g2] == ACK) & (plen[g2] == 0)
                         & (seq[g2] == end[g0]) & (ack[g2] == end[g1]) & (s.window[g2] != 0)
                         & (ack[g2] != ack[g0]))

@@ -63,8 +63,9 @@ UPDATE_COUNTS = {"dns.count.queries": "dns.count.zones",
 
 TYPES = {1: "A", 2: "NS", 5: "CNAME", 6: "SOA", 12: "PTR", 13: "HINFO", 15: "MX", 16: "TXT",
          28: "AAAA", 33: "SRV", 35: "NAPTR", 41: "OPT", 43: "DS", 44: "SSHFP", 46: "RRSIG",
-         47: "NSEC", 48: "DNSKEY", 50: "NSEC3", 52: "TLSA", 64: "SVCB", 65: "HTTPS",
-         99: "SPF", 250: "TSIG", 251: "IXFR", 252: "AXFR", 255: "ANY", 257: "CAA"}
+         47: "NSEC", 48: "DNSKEY", 50: "NSEC3", 52: "TLSA", 62: "CSYNC", 63: "ZONEMD",
+         64: "SVCB", 65: "HTTPS", 99: "SPF", 250: "TSIG", 251: "IXFR", 252: "AXFR",
+         255: "ANY", 257: "CAA"}
 CLASSES = {1: "IN", 3: "CH", 4: "HS", 254: "NONE", 255: "ANY"}
 OPCODES = {0: "QUERY", 1: "IQUERY", 2: "STATUS", 4: "NOTIFY", 5: "UPDATE"}
 RCODES = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED",
@@ -75,6 +76,7 @@ OPTIONS = {3: "NSID", 5: "DAU", 6: "DHU", 7: "N3U", 8: "client subnet", 9: "EXPI
            10: "COOKIE", 11: "TCP keepalive", 12: "padding", 13: "CHAIN", 14: "key tag",
            15: "extended error"}  # EDNS0 option codes (IANA)
 NAME_TARGETS = (2, 5, 12)  # NS, CNAME and PTR: the data is one name
+NSEC, NSEC3, CSYNC = 47, 50, 62  # records whose data ends in a type bitmap
 SECTIONS = ("answer", "authority", "additional")
 MAX_JUMPS = 16  # compression pointers followed for one name before it counts as a loop
 MAX_RECORDS = 64  # records shown per message; the counts field still says how many there are
@@ -124,8 +126,8 @@ def read_labels(msg: bytes, at: int) -> tuple[list[bytes], int]:
 
 def absolute(labels: list[bytes]) -> str:
     """The name as an absolute domain name, the way dig and tcpdump write it: "example.com."."""
-    return "".join(label.decode("ascii", errors="backslashreplace") + "." for label in labels) \
-        or "."
+    text = "".join(label.decode("ascii", errors="backslashreplace") + "." for label in labels)
+    return text or "."
 
 
 def as_wireshark(labels: list[bytes]) -> str:
@@ -157,18 +159,23 @@ def class_name(rclass: int) -> str:
     return CLASSES.get(rclass, f"CLASS{rclass}")
 
 
+def class_text(rclass: int) -> str:
+    """A class as Wireshark's tree shows it, the number last and in hex: "IN (0x0001)"."""
+    return f"{class_name(rclass)} (0x{rclass:04x})"
+
+
 def _field(field_name: str, value: int | str, display: str, offset: int, size: int, key: str,
            **params: Any) -> FieldValue:
     return FieldValue(field_name, value, display, offset, size, key,
                       MappingProxyType({"value": display, **params}))
 
 
-def _name_field(field_name: str, msg: bytes, at: int, base: int, key: str,
-                **params: Any) -> tuple[FieldValue, str, int]:
-    labels, end = read_labels(msg, at)
-    name = absolute(labels)
-    return (FieldValue(field_name, name, as_wireshark(labels), base + at, end - at, key,
-                       MappingProxyType({"value": as_wireshark(labels), **params})), name, end)
+def _named(field_name: str, labels: list[bytes], offset: int, size: int, key: str,
+           **params: Any) -> FieldValue:
+    """A field holding a name: the absolute name its value, Wireshark's form its display."""
+    shown = as_wireshark(labels)
+    return FieldValue(field_name, absolute(labels), shown, offset, size, key,
+                      MappingProxyType({"value": shown, **params}))
 
 
 def _u16(msg: bytes, at: int) -> int:
@@ -178,36 +185,93 @@ def _u16(msg: bytes, at: int) -> int:
 
 
 def _question(msg: bytes, at: int, base: int) -> tuple[list[FieldValue], int, dict[str, str]]:
-    name_field, name, end = _name_field("dns.qry.name", msg, at, base, "field.dns.qry.name")
+    labels, end = read_labels(msg, at)
     qtype, qclass = _u16(msg, end), _u16(msg, end + 2)
     fields = [
-        name_field,
+        _named("dns.qry.name", labels, base + at, end - at, "field.dns.qry.name"),
         _field("dns.qry.type", qtype, type_text(qtype), base + end, 2, "field.dns.qry.type",
                name=type_name(qtype)),
-        _field("dns.qry.class", qclass, f"{class_name(qclass)} ({qclass})", base + end + 2, 2,
+        _field("dns.qry.class", qclass, class_text(qclass), base + end + 2, 2,
                "field.dns.qry.class", name=class_name(qclass)),
     ]
-    return fields, end + 4, {"name": name, "type": type_name(qtype)}
+    return fields, end + 4, {"name": absolute(labels), "type": type_name(qtype)}
 
 
-def _rdata(msg: bytes, rtype: int, at: int, length: int, base: int) -> tuple[FieldValue, str]:
+def _bytes_field(field_name: str, data: bytes, offset: int, key: str) -> FieldValue:
+    shown = data.hex(" ") if len(data) <= 16 else data[:16].hex(" ") + " …"
+    return _field(field_name, data.hex(), shown, offset, max(len(data), 1), key,
+                  length=len(data))
+
+
+def type_bitmap(msg: bytes, at: int, stop: int, base: int) -> list[FieldValue]:
+    """The types an NSEC, NSEC3 or CSYNC record lists (RFC 4034 4.1.2): windows of 256
+    types, a bit each. Wireshark shows each under ``dns.resp.type``; so do we. An
+    inconsistent window ends the list."""
+    fields = []
+    pos = at
+    while pos + 2 <= stop:
+        window, size = msg[pos], msg[pos + 1]
+        if not 1 <= size <= 32 or pos + 2 + size > stop:
+            break
+        for i, byte in enumerate(msg[pos + 2 : pos + 2 + size]):
+            for bit in range(8):
+                if byte & (0x80 >> bit):
+                    rtype = window * 256 + i * 8 + bit
+                    fields.append(FieldValue(
+                        "dns.resp.type", rtype, type_text(rtype), base + pos + 2 + i, 1,
+                        "field.dns.resp.bitmap_type",
+                        MappingProxyType({"value": type_text(rtype)}),
+                        bit_offset=bit, bit_length=1))
+        pos += 2 + size
+    return fields
+
+
+def _with_bitmap(msg: bytes, rtype: int, at: int, length: int,
+                 base: int) -> tuple[list[FieldValue], str]:
+    """NSEC: the next name, then the bitmap. NSEC3 (RFC 5155 section 3.2): hash parameters
+    and hash, and CSYNC (RFC 7477): serial and flags, shown as one field of bytes before it."""
+    stop = at + length
+    if rtype == NSEC:
+        labels, end = read_labels(msg, at)
+        head = _named("dns.nsec.next_domain_name", labels, base + at, end - at,
+                      "field.dns.nsec.next_domain_name")
+        text = absolute(labels)
+    elif rtype == CSYNC:
+        end = min(at + 6, stop)
+        head = _bytes_field("dns.resp.data", msg[at:end], base + at, "field.dns.resp.data")
+        text = msg[at:stop].hex()
+    else:  # algorithm, flags, iterations; salt length and salt; hash length and hash
+        salt_at = at + 4
+        if salt_at >= stop:
+            raise Malformed("record data")
+        hash_at = salt_at + 1 + msg[salt_at]
+        if hash_at >= stop:
+            raise Malformed("record data")
+        end = hash_at + 1 + msg[hash_at]
+        head = _bytes_field("dns.resp.data", msg[at:end], base + at, "field.dns.resp.data")
+        text = msg[at:stop].hex()
+    if end > stop:
+        raise Malformed("record data")
+    return [head, *type_bitmap(msg, end, stop, base)], text
+
+
+def _rdata(msg: bytes, rtype: int, at: int, length: int,
+           base: int) -> tuple[list[FieldValue], str]:
     data = msg[at : at + length]
     if rtype == 1 and length == 4:
         address = ipv4(int.from_bytes(data, "big"))
-        return _field("dns.a", address, address, base + at, 4, "field.dns.a"), address
+        return [_field("dns.a", address, address, base + at, 4, "field.dns.a")], address
     if rtype == 28 and length == 16:
         address = IPv6Address(data).compressed  # RFC 5952, as Wireshark writes it
-        return (_field("dns.aaaa", address, address, base + at, 16, "field.dns.aaaa"),
+        return ([_field("dns.aaaa", address, address, base + at, 16, "field.dns.aaaa")],
                 address)
     if rtype in NAME_TARGETS:
         labels, _ = read_labels(msg, at)
-        shown = as_wireshark(labels)
-        return (FieldValue("dns.resp.target", absolute(labels), shown, base + at, length,
-                           "field.dns.resp.target", MappingProxyType({"value": shown})),
+        return ([_named("dns.resp.target", labels, base + at, length, "field.dns.resp.target")],
                 absolute(labels))
-    shown = data.hex(" ") if length <= 16 else data[:16].hex(" ") + " …"
-    return (_field("dns.resp.data", data.hex(), shown, base + at, max(length, 1),
-                   "field.dns.resp.data", length=length), data.hex())
+    if rtype in (NSEC, NSEC3, CSYNC):
+        return _with_bitmap(msg, rtype, at, length, base)
+    return [_bytes_field("dns.resp.data", data, base + at, "field.dns.resp.data")], data.hex()
 
 
 def _opt_fields(msg: bytes, end: int, base: int, rcode: int) -> list[FieldValue]:
@@ -246,19 +310,15 @@ def _options(msg: bytes, at: int, length: int, base: int) -> list[FieldValue]:
                    "field.dns.opt.code", name=name),
             _field("dns.opt.len", size, str(size), base + pos + 2, 2, "field.dns.opt.len"),
         ]
-        if size:  # Wireshark has no value to show for an empty option's data
-            data = msg[pos + 4 : pos + 4 + size]
-            shown = data.hex(" ") if size <= 16 else data[:16].hex(" ") + " …"
-            fields.append(_field("dns.opt.data", data.hex(), shown, base + pos + 4, size,
-                                 "field.dns.opt.data", length=size))
+        if size:  # our own name: Wireshark's dns.opt.data has no value for an empty option
+            fields.append(_bytes_field("dns.opt.value", msg[pos + 4 : pos + 4 + size],
+                                       base + pos + 4, "field.dns.opt.value"))
         pos += 4 + size
     return fields
 
 
 def _record(msg: bytes, at: int, base: int, section: str) -> tuple[list[FieldValue], int, str]:
-    params = {"section": Message(f"dns.section.{section}")}
-    name_field, _, end = _name_field("dns.resp.name", msg, at, base, "field.dns.resp.name",
-                                     **params)
+    labels, end = read_labels(msg, at)
     rtype, rclass = _u16(msg, end), _u16(msg, end + 2)
     if end + 10 > len(msg):
         raise Malformed("record")
@@ -267,26 +327,29 @@ def _record(msg: bytes, at: int, base: int, section: str) -> tuple[list[FieldVal
     data_at = end + 10
     if data_at + length > len(msg):
         raise Malformed("record data")
+    # An OPT pseudo-record's name is the root, and its fields mean other things (RFC 6891).
+    key = "field.dns.opt.record" if rtype == OPT else "field.dns.resp.name"
+    name_field = _named("dns.resp.name", labels, base + at, end - at, key,
+                        section=Message(f"dns.section.{section}"))
     type_field = _field("dns.resp.type", rtype, type_text(rtype), base + end, 2,
                         "field.dns.resp.type", name=type_name(rtype))
     len_field = _field("dns.resp.len", length, str(length), base + end + 8, 2,
                        "field.dns.resp.len")
     if rtype == OPT:
-        name_field = replace(name_field, key="field.dns.opt.record")
         fields = [name_field, type_field, *_opt_fields(msg, end, base, msg[3] & 0x0F),
                   len_field, *_options(msg, data_at, length, base)]
         return fields, data_at + length, "OPT"
     fields = [
         name_field,
         type_field,
-        _field("dns.resp.class", rclass, f"{class_name(rclass)} ({rclass})", base + end + 2, 2,
+        _field("dns.resp.class", rclass, class_text(rclass), base + end + 2, 2,
                "field.dns.resp.class", name=class_name(rclass)),
         _field("dns.resp.ttl", ttl, str(ttl), base + end + 4, 4, "field.dns.resp.ttl"),
         len_field,
     ]
     if length:
-        data_field, shown = _rdata(msg, rtype, data_at, length, base)
-        fields.append(data_field)
+        data_fields, shown = _rdata(msg, rtype, data_at, length, base)
+        fields += data_fields
     else:
         shown = ""
     return fields, data_at + length, f"{type_name(rtype)} {shown}".strip()
@@ -328,6 +391,20 @@ def _header_extra(msg: bytes) -> dict[str, dict[str, Any]]:
     }
 
 
+def _extended_rcode(fields: list[FieldValue], facts: dict[str, Any]) -> list[FieldValue]:
+    """An OPT record's upper reply-code bits make the header's 4 bits part of a 12-bit code
+    (BADCOOKIE is 23: 1 above, 7 in the header); the header's field and the facts say so."""
+    ext = next((f for f in fields if f.name == "dns.resp.ext_rcode"), None)
+    if ext is None or not ext.value:
+        return fields
+    name = RCODES.get(ext.params["rcode"], str(ext.params["rcode"]))
+    facts["dns_rcode"] = name
+    return [replace(f, key="field.dns.flags.rcode_extended",
+                    params=MappingProxyType({**f.params, "rcode": ext.params["rcode"],
+                                             "name": name}))
+            if f.name == "dns.flags.rcode" else f for f in fields]
+
+
 def dissect(data: bytes, start: int, end: int, below: Mapping[str, Any]) -> Decoded:
     msg = data[start:end]
     if len(msg) < HEADER_LEN:
@@ -362,6 +439,7 @@ def dissect(data: bytes, start: int, end: int, below: Mapping[str, Any]) -> Deco
         fields.append(_field("dns.malformed", str(broken), str(broken), start + where,
                              len(msg) - where, "field.dns.malformed", problem=str(broken)))
     facts["dns_answers"] = tuple(answers)
+    fields = _extended_rcode(fields, facts)
     return Decoded(Layer("DNS", start, len(msg), tuple(fields)), next_key=None,
                    payload_start=end, payload_end=end, facts=facts)
 
