@@ -99,8 +99,9 @@ def same_value(kind: str, ours_field: dict[str, Any], theirs: str) -> bool:
         return mine is not None and mine == _number(theirs)
     if kind == "FT_ETHER":
         return shown.lower() == theirs.lower()
-    if kind in ("FT_BYTES", "FT_UINT_BYTES"):
-        return _bytes_hex(str(ours_field["raw"])) == _bytes_hex(theirs)
+    if kind in ("FT_BYTES", "FT_UINT_BYTES"):  # bytes we may show as text: by the bytes
+        raw = ours_field["raw"]
+        return _bytes_hex(raw if isinstance(raw, str) else shown) == _bytes_hex(theirs)
     return shown == theirs
 
 

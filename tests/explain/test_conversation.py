@@ -6,6 +6,7 @@ from tests.explain.builders import (
     CLOSE_THREE,
     DATA,
     HANDSHAKE,
+    MESSAGE,
     REFUSED,
     segments,
 )
@@ -92,3 +93,46 @@ def test_retransmitted_data_is_marked():
     stories, [summary] = run(HANDSHAKE + DATA[:1] + DATA[:1])
     assert stories[-1].retransmission and not stories[-2].retransmission
     assert summary.bytes_c2s == 14
+
+
+def test_a_rst_that_does_not_acknowledge_the_syn_is_ignored_and_the_connection_goes_on():
+    """RFC 9293 3.10.7.3: in SYN-SENT a RST counts only if it acknowledges the SYN."""
+    blind = [("c", "S", 0, None, b""), ("s", "RA", 0, 7, b"")]  # acks ISN + 7, not + 1
+    stories, [summary] = run(blind + HANDSHAKE[1:] + DATA + CLOSE_THREE)
+    assert stories[1].role == "reset-ignored"
+    assert stories[1].states_after == stories[1].states_before == (S.SYN_SENT, S.SYN_RECEIVED)
+    assert summary.handshake == "complete" and summary.close == "three-segment"
+    assert stories[-1].states_after == (S.TIME_WAIT, S.CLOSED)
+
+
+def test_a_rst_without_ack_in_syn_sent_is_ignored_too():
+    stories, [summary] = run([("c", "S", 0, None, b""), ("s", "R", 0, None, b"")])
+    assert stories[1].role == "reset-ignored"
+    assert summary.handshake == "unanswered"
+
+
+def test_a_rst_from_the_client_aborts_its_own_attempt_it_is_no_refusal():
+    stories, [summary] = run([("c", "S", 0, None, b""), ("c", "R", 1, None, b"")])
+    assert stories[1].role == "reset"
+    assert summary.handshake == "aborted"
+    assert summary.verdict == "RSTOS0"  # Zeek's word for it
+
+
+def test_a_syn_ack_captured_before_its_syn_is_the_same_complete_handshake():
+    stories, [summary] = run([HANDSHAKE[1], HANDSHAKE[0], HANDSHAKE[2]] + DATA + CLOSE_FOUR)
+    assert len({s.conversation for s in stories}) == 1
+    assert summary.handshake == "complete" and summary.client == "127.0.0.1:40000"
+    assert summary.verdict == "SF"
+
+
+def test_data_on_the_syn_tcp_fast_open_is_a_complete_handshake():
+    tfo = [("c", "S", 0, None, MESSAGE), ("s", "SA", 0, 15, b""), ("c", "A", 15, 1, b"")]
+    stories, [summary] = run(tfo + DATA[2:] + CLOSE_THREE)
+    assert summary.handshake == "complete"
+    assert summary.bytes_c2s == len(MESSAGE)
+    assert summary.history.startswith("ST")  # Zeek: a SYN with data writes S, then T
+
+
+def test_history_is_zeeks_for_a_textbook_connection():
+    _, [summary] = run(HANDSHAKE + DATA + CLOSE_FOUR)
+    assert (summary.history, summary.verdict) == ("ShADadFf", "SF")

@@ -22,6 +22,7 @@ from wirelens.capture.pcapfile import (
     _DISSECTED,
     _READ_ERRORS,
     MAX_RECORD,
+    RECORD_HEADER,
     CaptureFile,
     _Problem,
     _Stream,
@@ -59,7 +60,7 @@ class BlockReader:
 
     def __iter__(self) -> Iterator[Records]:
         self.warnings.clear()
-        if self._cap.format == "pcap":
+        if self._cap.format == "pcap" and self._cap._record_len == RECORD_HEADER:
             yield from self._pcap()
         else:
             yield from self._frames()

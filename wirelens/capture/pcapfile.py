@@ -16,11 +16,11 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple, Protocol
 
 from wirelens.explain import records as rec
-from wirelens.explain.records import LINKTYPE_ETHERNET, Frame
+from wirelens.explain.records import LINKTYPE_ETHERNET, LINKTYPE_PCAPNG_BLOCK, Frame
 
 __all__ = ["CaptureError", "CaptureFile", "PcapngStream", "open_capture", "write_pcap",
            "write_pcapng"]
@@ -36,7 +36,12 @@ _PCAP_MAGICS = {
     b"\xa1\xb2\xc3\xd4": (">", 1000),  # microseconds, big-endian
     b"\x4d\x3c\xb2\xa1": ("<", 1),  # nanoseconds, little-endian
     b"\xa1\xb2\x3c\x4d": (">", 1),  # nanoseconds, big-endian
+    b"\x34\xcd\xb2\xa1": ("<", 1000),  # Kuznetzov's modified pcap (tcpdump patches) ...
+    b"\xa1\xb2\xcd\x34": (">", 1000),
 }
+# ... whose records carry 8 more bytes (interface index, protocol, packet type, padding)
+_MODIFIED_MAGICS = frozenset({b"\x34\xcd\xb2\xa1", b"\xa1\xb2\xcd\x34"})
+RECORD_HEADER, MODIFIED_RECORD_HEADER = 16, 24
 _LINKTYPE_MASK = 0xFFFF  # upper bits carry FCS-length flags (bits 26, 28-31), not the type
 
 _SHB = 0x0A0D0D0A  # Section Header Block; the value reads the same in both byte orders
@@ -144,6 +149,7 @@ class _Tally:
     no_ts: int = 0  # Simple Packet Blocks, which carry no time stamp
     odd_links: Counter[int] = field(default_factory=Counter)
     unknown_blocks: Counter[int] = field(default_factory=Counter)
+    custom: int = 0  # pcapng Custom Blocks passed over
 
     def frame(self, linktype: int, snaplen: int, data: bytes, orig_len: int) -> None:
         self.cut += orig_len > len(data)
@@ -157,6 +163,8 @@ class _Tally:
                        "their length on the wire"),
             (self.over_snap, "frame(s) hold more bytes than the snap length their header declares"),
             (self.no_ts, "Simple Packet Block(s) carry no time stamp; their frames get time 0"),
+            (self.custom, "pcapng Custom Block(s): a tool's private data, not packets; "
+                          "numbered as frames, as Wireshark numbers them"),
         ]  # fmt: skip
         out = [f"{path}: {n} {text}" for n, text in notes if n]
         odd = "is not one wirelens dissects; its {} frame(s) stay raw bytes"
@@ -181,6 +189,7 @@ class CaptureFile:
     warnings: list[str]  # filled while iterating
     _stream: _Stream = field(repr=False)
     _pcap_header: tuple[str, int, int, int] = field(repr=False, default=("<", 1000, 0, 1))
+    _record_len: int = field(repr=False, default=RECORD_HEADER)  # bytes of a record's header
     # Called with the body of each pcapng Custom Block (its PEN, then its data), in stream
     # order between the frames: how a live capture's judge gets its instructions.
     on_custom: Callable[[bytes], None] | None = field(repr=False, default=None)
@@ -216,13 +225,13 @@ class CaptureFile:
         index = 0
         while True:
             start = s.pos
-            head = s.read(16)
+            head = s.read(self._record_len)
             if not head and s.error is None:
                 return
             index += 1
-            if len(head) < 16:
+            if len(head) < self._record_len:
                 return self._stop(_truncated(s, f"record header of frame {index}"))
-            sec, frac, caplen, orig_len = record.unpack(head)
+            sec, frac, caplen, orig_len = record.unpack_from(head)
             if caplen > MAX_RECORD:
                 problem = f"frame {index} at byte {start} claims {caplen} captured bytes"
                 return self._stop(_Problem(problem, truncated=False))
@@ -237,11 +246,15 @@ class CaptureFile:
         ifaces: list[_Iface] = []
         self.comments.clear()
         index = 0
+        pending: list[Frame] = []  # Custom Blocks waiting for a time
+        seen_packet, last_ns = False, 0
         while True:
             got = _read_block(s, endian)
             if got is None:
+                yield from pending
                 return
             if isinstance(got, _Problem):
+                yield from pending
                 return self._stop(got)
             endian, body, where = got.endian, got.body, f"{_name(got.btype)} at byte {got.start}"
             if got.btype == _SHB:
@@ -270,9 +283,21 @@ class CaptureFile:
                     ts_ns = ticks * 10**9 // iface.ticks_per_s + iface.offset_s * 10**9
                 index += 1
                 tally.frame(iface.linktype, iface.snaplen, data, orig_len)
+                if pending:  # Custom Blocks before the first packet take its time
+                    yield from (replace(f, ts_ns=ts_ns) for f in pending)
+                    pending.clear()
+                seen_packet, last_ns = True, ts_ns
                 yield Frame(index, ts_ns, data, iface.linktype, orig_len, iface.name)
             elif got.btype in _CUSTOM_BLOCKS and self.on_custom is not None:
                 self.on_custom(body)
+            elif got.btype in _CUSTOM_BLOCKS:
+                tally.custom += 1
+                index += 1
+                data = body[4:]  # after its Private Enterprise Number, as Wireshark counts it
+                pending.append(Frame(index, last_ns, data, LINKTYPE_PCAPNG_BLOCK, len(data)))
+                if seen_packet:  # else held until a packet gives them a time
+                    yield from pending
+                    pending.clear()
             elif got.btype not in _SILENT_BLOCKS:
                 tally.unknown_blocks[got.btype] += 1
 
@@ -448,6 +473,8 @@ def _check_header(cap: CaptureFile) -> None:
         endian, ns_per_tick = _PCAP_MAGICS[head[:4]]
         snaplen, network = struct.unpack_from(endian + "II", head, 16)
         cap._pcap_header = (endian, ns_per_tick, snaplen, network & _LINKTYPE_MASK)
+        if head[:4] in _MODIFIED_MAGICS:
+            cap._record_len = MODIFIED_RECORD_HEADER
         return
     if head[:4] != struct.pack("<I", _SHB):
         what = "gzip data inside is" if cap.compressed else "file is"

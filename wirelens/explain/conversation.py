@@ -159,7 +159,9 @@ class ConversationTracker:
                 conv = self._revive(conv)
         if conv is not None:
             from_client = forward == conv.client_first
-            if not syn_only or not reused(conv, from_client, seq):
+            # a SYN-ACK captured before its SYN: the SYN belongs to it all the same
+            late_syn = syn_only and from_client and conv.saw_syn_ack and not conv.saw_syn
+            if not syn_only or late_syn or not reused(conv, from_client, seq):
                 return conv, from_client
         if not self._holding.make_room():
             self.unfollowed += 1
@@ -295,10 +297,17 @@ class ConversationTracker:
                 acked = "data"
         zeek = conv.zeek
         # Zeek turns the roles round at the SYN of a conversation whose SYN-ACK came first
-        flip = not zeek.orig_is_client and from_client and flags & (SYN | ACK) == SYN \
-            and conv.saw_syn_ack and not conv.saw_syn
+        late_syn = from_client and flags & (SYN | ACK) == SYN and conv.saw_syn_ack \
+            and not conv.saw_syn  # its SYN-ACK was captured first
+        flip = late_syn and not zeek.orig_is_client
         was_reset = sender in conv.reset_sides
-        if flags & _SFR or acked == "syn" or acked == "fin":
+        # RFC 9293 3.10.7.3: in SYN-SENT a RST counts only if it acknowledges the SYN; any
+        # other (a blind or injected one) is dropped and the connection goes on
+        ignored = bool(rst and not from_client and rcv.state is State.SYN_SENT and not (
+            flags & ACK and rcv.base is not None and ack == (rcv.base + 1) & _MASK))
+        if ignored:
+            role = "reset-ignored"
+        elif flags & _SFR or acked == "syn" or acked == "fin":
             role = name_role(conv, flags, payload_len, sender, acked)
         else:  # what _role says of the rest, in short
             role = "data" if payload_len else "ack"
@@ -313,11 +322,16 @@ class ConversationTracker:
                 snd.fin_seq = (seq + payload_len) & _MASK
         if payload_len and rcv.fin_seq is not None and not retransmission:
             conv.half_close = True
-        key = (flags & _SFRA, acked, crossing, snd.state._name_, rcv.state._name_)
-        move = _MOVES.get(key)
-        if move is None:
-            move = _MOVES[key] = moves(*key)
-        events, snd.state, sent_ok, rcv.state, received_ok = move
+        if ignored:  # neither end's state changes
+            events, sent_ok, received_ok = (Event.SND_RST, Event.RCV_RST), True, True
+        else:
+            key = (flags & _SFRA, acked, crossing, snd.state._name_, rcv.state._name_)
+            move = _MOVES.get(key)
+            if move is None:
+                move = _MOVES[key] = moves(*key)
+            events, snd.state, sent_ok, rcv.state, received_ok = move
+        if late_syn:  # the SYN-ACK seen already answered this SYN: the client has it
+            snd.state, snd.syn_acked = State.ESTABLISHED, True
         if not retransmission:
             snd.bytes_sent += payload_len
         snd.packets += 1
@@ -389,6 +403,7 @@ class ConversationTracker:
         client, server = conv.client, conv.server
         if client.state is not _ESTABLISHED or server.state is not _ESTABLISHED \
                 or client.fin_seq is not None or server.fin_seq is not None \
+                or client.hole is not None or server.hole is not None \
                 or client.base is None or server.base is None \
                 or (client.isn_seen and not client.syn_acked) \
                 or (server.isn_seen and not server.syn_acked):

@@ -82,6 +82,7 @@ class Conversation:
 ROLES = (
     "handshake-1", "handshake-2", "handshake-3", "data", "ack", "close-1", "data+close-1",
     "close-2", "close-2+3", "close-3", "close-4", "close-simultaneous", "close-ack", "reset",
+    "reset-ignored",
 )
 
 def name_role(conv: Conversation, flags: int, payload_len: int, sender: str, acked: str
@@ -89,7 +90,8 @@ def name_role(conv: Conversation, flags: int, payload_len: int, sender: str, ack
     """The segment's part in the exchange (one of ``ROLES``), noting on ``conv`` what it
     tells of the handshake and the close."""
     if flags & RST:
-        if not conv.saw_syn_ack and conv.saw_syn:
+        # a RST from the side that sent the SYN aborts its own attempt: no refusal
+        if not conv.saw_syn_ack and conv.saw_syn and sender == "server":
             conv.refused = True
         conv.reset_by = conv.reset_by or sender
         return "reset"

@@ -20,7 +20,7 @@ def addr_text(address: tuple[str, int]) -> str:
     host, port = address
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
-HANDSHAKE = ("complete", "refused", "unanswered", "partial", "none")
+HANDSHAKE = ("complete", "refused", "aborted", "unanswered", "partial", "none")
 CLOSE = ("four-segment", "three-segment", "simultaneous", "reset", "half-open", "none")
 
 
@@ -66,6 +66,8 @@ def summarize(conv: Conversation,
         handshake = "refused"
     elif conv.saw_syn and conv.saw_syn_ack and conv.saw_handshake_ack:
         handshake = "complete"
+    elif conv.saw_syn and not conv.saw_syn_ack and conv.reset_by == "client":
+        handshake = "aborted"  # the client gave up its own attempt with a RST
     elif conv.saw_syn and not conv.saw_syn_ack:
         handshake = "unanswered"
     elif conv.saw_syn or conv.saw_syn_ack:

@@ -16,7 +16,7 @@ from typing import Any
 from wirelens.explain.fields import FieldValue, Layer
 from wirelens.explain.layers import arp, dns, ethernet, icmpv6, ipv4, ipv6, linklayers, tcp, udp
 from wirelens.explain.layers.decoded import Decoded, TooDeep, Truncated
-from wirelens.explain.records import Frame
+from wirelens.explain.records import LINKTYPE_PCAPNG_BLOCK, Frame
 from wirelens.explain.segment import Segment, ident
 
 Dissector = Callable[[bytes, int, int, Mapping[str, Any]], Decoded]
@@ -74,6 +74,8 @@ BINDINGS: dict[tuple[str, int], str] = {
 # beyond this, stacked tags are a hostile or broken frame, and dissection stops.
 MAX_LAYERS = 12
 PAYLOAD_PREVIEW = 64  # characters of payload text shown in a field's value
+PCAPNG_BLOCK_PROBLEM = ("a pcapng Custom Block: private data of the tool that wrote the file, "
+                        "not a packet (Wireshark lists it as a frame too)")
 
 
 # (transport, port) -> the application layer carried on that port, either way.
@@ -148,7 +150,9 @@ def dissect(frame: Frame, options: DissectOptions = NO_OPTIONS) -> Dissection:
     facts: dict[str, Any] = {}
     name = _first_layer(frame)
     start, end, problem = 0, len(data), ""
-    if name is None:
+    if frame.linktype == LINKTYPE_PCAPNG_BLOCK:
+        problem = PCAPNG_BLOCK_PROBLEM
+    elif name is None:
         problem = f"unknown link type {frame.linktype}"
     while name is not None:
         if len(protocols) >= MAX_LAYERS:

@@ -8,7 +8,7 @@ conversation ended (a FIN's note says whether the close took three or four segme
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from wirelens.explain import kernelcheck, neighbours, notes, scenario_notes
 from wirelens.explain.conversation import ConversationTracker, SegmentStory
@@ -18,7 +18,7 @@ from wirelens.explain.dissect import NO_OPTIONS, Dissection, DissectOptions, dis
 from wirelens.explain.fields import FieldValue, Layer
 from wirelens.explain.layers import dns
 from wirelens.explain.layers.ethernet import mac_kind
-from wirelens.explain.layers.tcp import tcpdump_flags
+from wirelens.explain.layers.tcp import accecn_counter, ecn_bits, tcpdump_flags
 from wirelens.explain.model import (
     ConversationView,
     Explanation,
@@ -183,6 +183,13 @@ def _packet_view(t: _Tracked, first_ns: int, conv: ConversationSummary | None,
                                        event=event.value))
             elif before != after:
                 transitions.append(transition_text(before, event, after, side))
+        if seg is not None and seg.syn and seg.payload_len:
+            warnings.append(msg("warning.tfo", packet=d.frame.index, length=seg.payload_len))
+        if story.role == "handshake-2" and story.unexpected and conv is not None \
+                and conv.handshake == "complete":
+            warnings.append(msg("warning.synack_first", packet=d.frame.index))
+        if story.role == "reset-ignored":
+            warnings.append(msg("warning.reset_ignored", packet=d.frame.index))
         if story.artefact:  # the previous segment captured again (on loopback, say)
             warnings.append(msg("warning.artefact", packet=d.frame.index))
         elif story.retransmission:
@@ -212,6 +219,32 @@ def _packet_view(t: _Tracked, first_ns: int, conv: ConversationSummary | None,
         data=d.frame.data,
         warnings=tuple(warnings),
     )
+
+
+def _accecn(tracked: list[_Tracked]) -> list[_Tracked]:
+    """Segments after an AccECN handshake (a SYN with AE, CWR and ECE set, a SYN-ACK with
+    AE or CWR) carry the ACE counter in those three bits, as Wireshark shows it."""
+    syn: set[int] = set()
+    agreed: set[int] = set()
+    out = []
+    for t in tracked:
+        seg, story = t.segment, t.story
+        tcp_layer = next((layer for layer in t.dissection.layers if layer.name == "TCP"), None)
+        if seg is None or story is None or tcp_layer is None:
+            out.append(t)
+            continue
+        bits, conv = ecn_bits(tcp_layer), story.conversation
+        if seg.syn and not seg.has_ack and bits == 0b111:
+            syn.add(conv)
+        elif seg.syn and seg.has_ack and conv in syn and bits & 0b110:
+            agreed.add(conv)
+        elif not seg.syn and conv in agreed:
+            d = t.dissection
+            layers = tuple(accecn_counter(layer) if layer is tcp_layer else layer
+                           for layer in d.layers)
+            t = replace(t, dissection=replace(d, layers=layers))
+        out.append(t)
+    return out
 
 
 def _conversation_view(s: ConversationSummary, tracked: Sequence[_Tracked]) -> ConversationView:
@@ -273,6 +306,7 @@ def explain(
         story = tracker.feed(seg) if seg is not None else None
         tracked.append(_Tracked(d, seg, story, datagrams.feed(d) if seg is None else None))
     summaries = {s.number: s for s in tracker.summaries()}
+    tracked = _accecn(tracked)
     first_ns = tracked[0].dissection.frame.ts_ns if tracked else 0
     seen_topics: set[tuple[int, str]] = set()
     hosts = neighbours.context(((t.dissection, t.story.sender if t.story else "",

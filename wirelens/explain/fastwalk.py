@@ -14,7 +14,7 @@ import struct
 from dataclasses import dataclass
 from ipaddress import IPv6Address
 
-from wirelens.explain.records import Frame
+from wirelens.explain.records import LINKTYPE_PCAPNG_BLOCK, Frame
 from wirelens.explain.segment import Segment, ident
 
 _U16 = struct.Struct("!H").unpack_from
@@ -48,6 +48,7 @@ class Other:
 TRUNCATED = Other("truncated")
 OTHER_ETHERTYPE = Other("other-ethertype")
 UNKNOWN_LINK = Other("unknown-link")
+PCAPNG_BLOCK = Other("pcapng-block")
 FRAGMENT = Other("ip-fragment")
 OTHER_IP = Other("other-ip")
 
@@ -59,6 +60,8 @@ def _ipv4_text(raw: bytes) -> str:
 def _link(frame: Frame) -> tuple[int, int] | Other:
     """(EtherType-like number, offset of the network header), or what stopped the walk."""
     data, lt = frame.data, frame.linktype
+    if lt == LINKTYPE_PCAPNG_BLOCK:
+        return PCAPNG_BLOCK
     if lt == 1:
         if len(data) < 14:
             return TRUNCATED

@@ -9,7 +9,7 @@ from these rows, so they cannot disagree.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -22,6 +22,11 @@ def dec(value: int) -> str:
 
 def hex_of(width: int) -> Formatter:
     return lambda value: f"0x{value:0{width}x}"
+
+
+def bytes_of(width: int) -> Formatter:
+    """Bytes shown as Wireshark shows a bytes field: hex digits, no 0x."""
+    return lambda value: f"{value:0{2 * width}x}"
 
 
 def mac(value: int) -> str:
@@ -131,6 +136,17 @@ def extract(
             )
         )
     return out
+
+
+MAX_8023_LENGTH = 1500  # a type field this small is an IEEE 802.3 length, not an EtherType
+
+
+def as_length(fields: list[FieldValue], name: str, key: str) -> list[FieldValue]:
+    """The type field renamed where it holds an 802.3 frame's length (Wireshark: eth.len,
+    vlan.len), since what follows is then LLC, not the protocol an EtherType names."""
+    return [replace(f, name=name, key=key, display=str(f.value),
+                    params=MappingProxyType({**f.params, "value": str(f.value)}))
+            if f.name.endswith(".etype") or f.name == "eth.type" else f for f in fields]
 
 
 def table_length(specs: tuple[FieldSpec, ...]) -> int:

@@ -20,7 +20,7 @@ from wirelens.explain.conversation import ConversationTracker
 from wirelens.explain.conversation_summary import ConversationSummary, addr_text
 from wirelens.explain.dissect import dissect, segment_of
 from wirelens.explain.fastwalk import walk
-from wirelens.explain.records import Frame
+from wirelens.explain.records import LINKTYPE_PCAPNG_BLOCK, Frame
 from wirelens.explain.segment import Segment
 from wirelens.explain.text import Message, msg
 
@@ -34,7 +34,7 @@ MAX_OPEN = 60_000
 
 # What a frame was, for the counts line: keys of the "overview.count" catalog table.
 COUNT_KINDS = ("tcp", "udp", "arp", "ip-fragment", "other-ip", "other-ethertype",
-               "unknown-link", "truncated")
+               "unknown-link", "truncated", "pcapng-block")
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +105,9 @@ class OverviewBuilder:
             self.counts["tcp"] += 1
             self._segment(seg)
             return
-        if d.problem.startswith("unknown link type"):
+        if frame.linktype == LINKTYPE_PCAPNG_BLOCK:
+            self.count("pcapng-block")
+        elif d.problem.startswith("unknown link type"):
             self.count("unknown-link")
             self._unknown_links[frame.linktype] += 1
         elif d.problem:

@@ -15,6 +15,9 @@ LINKTYPE_RAW = 101  # raw IPv4/IPv6, no link header
 LINKTYPE_LOOP = 108  # OpenBSD loopback: address family in network byte order
 LINKTYPE_LINUX_SLL = 113  # Linux "cooked" capture v1
 LINKTYPE_LINUX_SLL2 = 276  # Linux "cooked" capture v2
+# Not a link type: a pcapng Custom Block (a tool's private data), which Wireshark lists
+# as a frame of its own, so that frame numbers stay Wireshark's.
+LINKTYPE_PCAPNG_BLOCK = -1
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from wirelens.explain.fields import FieldSpec, Layer, extract, hex_of, mac, table_length
+from wirelens.explain.fields import (
+    MAX_8023_LENGTH,
+    FieldSpec,
+    Layer,
+    as_length,
+    extract,
+    hex_of,
+    mac,
+    table_length,
+)
 from wirelens.explain.layers.decoded import Decoded, Truncated
 
 FIELDS = (
@@ -44,10 +53,12 @@ def dissect(data: bytes, start: int, end: int, below: Mapping[str, Any]) -> Deco
         "eth.src": {"variant": mac_kind(src), "oui": src[:8]},
     }
     fields = extract(FIELDS, header, start, extra)
+    if ethertype <= MAX_8023_LENGTH:
+        fields = as_length(fields, "eth.len", "field.eth.len")
     layer = Layer("Ethernet", start, HEADER_LEN, tuple(fields))
     return Decoded(
         layer,
-        next_key=ethertype,
+        next_key=ethertype if ethertype > MAX_8023_LENGTH else None,
         payload_start=start + HEADER_LEN,
         payload_end=end,
         facts={"eth.src": src, "eth.dst": dst},

@@ -17,6 +17,7 @@ from wirelens.explain.fields import (
     FieldSpec,
     FieldValue,
     Layer,
+    bytes_of,
     checksum_status,
     dec,
     extract,
@@ -62,7 +63,7 @@ TCPDUMP_NAMES = {
     4: "parameter problem",
 }
 
-_RESERVED32 = FieldSpec("icmpv6.reserved", 32, 32, hex_of(8), "field.icmpv6.reserved")
+_RESERVED32 = FieldSpec("icmpv6.reserved", 32, 32, bytes_of(4), "field.icmpv6.reserved")
 # Each type's fixed body, with bit offsets from the start of the ICMPv6 message.
 BODIES: dict[int, tuple[FieldSpec, ...]] = {
     ECHO_REQUEST: (
@@ -71,7 +72,7 @@ BODIES: dict[int, tuple[FieldSpec, ...]] = {
     ),
     **{t: (
         FieldSpec("icmpv6.mld.maximum_response_delay", 32, 16, dec, "field.icmpv6.mld.delay"),
-        FieldSpec("icmpv6.reserved", 48, 16, hex_of(4), "field.icmpv6.reserved"),
+        FieldSpec("icmpv6.reserved", 48, 16, bytes_of(2), "field.icmpv6.reserved"),
         FieldSpec("icmpv6.mld.multicast_address", 64, 128, address, "field.icmpv6.mld.group"),
     ) for t in (MLD_QUERY, MLD_REPORT, MLD_DONE)},
     RS: (_RESERVED32,),
@@ -102,7 +103,7 @@ BODIES: dict[int, tuple[FieldSpec, ...]] = {
                   "field.icmpv6.rd.destination"),
     ),
     MLD2_REPORT: (
-        FieldSpec("icmpv6.reserved", 32, 16, hex_of(4), "field.icmpv6.reserved"),
+        FieldSpec("icmpv6.reserved", 32, 16, bytes_of(2), "field.icmpv6.reserved"),
         FieldSpec("icmpv6.mldr.nb_mcast_records", 48, 16, dec, "field.icmpv6.mld2.records"),
     ),
 }

@@ -9,7 +9,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from wirelens.explain.fields import FieldSpec, FieldValue, Layer, dec, extract, hex_of, ipv4, mac
+from wirelens.explain.fields import (
+    MAX_8023_LENGTH,
+    FieldSpec,
+    FieldValue,
+    Layer,
+    as_length,
+    dec,
+    extract,
+    hex_of,
+    ipv4,
+    mac,
+)
 from wirelens.explain.layers.decoded import Decoded, Truncated
 
 SLL_FIELDS = (
@@ -103,7 +114,12 @@ def dissect_sll2(data: bytes, start: int, end: int, below: Mapping[str, Any]) ->
 
 
 def dissect_vlan(data: bytes, start: int, end: int, below: Mapping[str, Any]) -> Decoded:
-    return _fixed("802.1Q VLAN", VLAN_FIELDS, 4, data, start, end, 2)
+    decoded = _fixed("802.1Q VLAN", VLAN_FIELDS, 4, data, start, end, 2)
+    if decoded.next_key is None or decoded.next_key > MAX_8023_LENGTH:
+        return decoded
+    fields = as_length(list(decoded.layer.fields), "vlan.len", "field.vlan.len")
+    layer = Layer(decoded.layer.name, start, 4, tuple(fields))
+    return Decoded(layer, None, decoded.payload_start, decoded.payload_end)
 
 
 def dissect_service_tag(data: bytes, start: int, end: int, below: Mapping[str, Any]) -> Decoded:

@@ -46,6 +46,37 @@ FIN, SYN, RST, PSH, ACK, URG, ECE, CWR = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x4
 TCPDUMP_LETTERS = ((FIN, "F"), (SYN, "S"), (RST, "R"), (PSH, "P"), (ACK, "."), (URG, "U"),
                    (ECE, "E"), (CWR, "W"))
 OPTION_NAMES = {0: "eol", 1: "nop", 2: "mss", 3: "wscale", 4: "sackOK", 5: "sack", 8: "TS"}
+# The options we name but do not take apart: our field name, and Wireshark's name for the
+# kind (its tcp.option_kind values), so that a student can find them in Wireshark.
+OTHER_OPTIONS = {
+    19: ("md5", "MD5 Signature Option"), 28: ("user_to", "User Timeout Option"),
+    29: ("ao", "The TCP Authentication Option"), 30: ("mptcp", "Multipath TCP"),
+    34: ("tfo", "TCP Fast Open Cookie"), 172: ("acc_ecn", "Accurate ECN Order 0"),
+    174: ("acc_ecn", "Accurate ECN Order 1"), 253: ("experimental", "RFC3692-style Experiment 1"),
+    254: ("experimental", "RFC3692-style Experiment 2"),
+}
+TFO_EXPERIMENT_ID = 0xF989  # RFC 7413: TCP Fast Open in an experimental option (253/254)
+
+
+ECN_BITS = ("tcp.flags.ae", "tcp.flags.cwr", "tcp.flags.ece")
+
+
+def ecn_bits(layer: Layer) -> int:
+    """AE, CWR and ECE of a TCP layer as one 3-bit number (AccECN's ACE order)."""
+    bits = {f.name: f.value for f in layer.fields if f.name in ECN_BITS}
+    return sum(1 << (2 - i) for i, name in enumerate(ECN_BITS) if bits.get(name))
+
+
+def accecn_counter(layer: Layer) -> Layer:
+    """Once AccECN is set up (RFC 9768), AE, CWR and ECE are one 3-bit counter of packets
+    that arrived marked CE: Wireshark then shows them as tcp.flags.ace, and so do we."""
+    fields = [f for f in layer.fields if f.name not in ECN_BITS]
+    first = next(f for f in layer.fields if f.name == ECN_BITS[0])
+    ace = ecn_bits(layer)
+    at = next(i for i, f in enumerate(layer.fields) if f.name == ECN_BITS[0])
+    fields.insert(at, FieldValue("tcp.flags.ace", ace, str(ace), first.offset, 2,
+                                 "field.tcp.flags.ace", {"value": str(ace)}, 7, 3))
+    return Layer(layer.name, layer.offset, layer.length, tuple(fields))
 
 
 def tcpdump_flags(flags: int) -> str:
@@ -65,9 +96,12 @@ def _option_fields(options: bytes, base: int) -> tuple[list[FieldValue], dict[st
                                   base + i, len(options) - i, "field.tcp.option.bad", {}))
             break
         body = options[i + 2 : i + length]
-        name = OPTION_NAMES.get(kind, f"kind {kind}")
+        short, label = OTHER_OPTIONS.get(kind, ("other", f"kind {kind}"))
+        if short == "experimental" and body[:2] == TFO_EXPERIMENT_ID.to_bytes(2, "big"):
+            short, label = "tfo", "TCP Fast Open Cookie (experimental option)"
+        name = OPTION_NAMES.get(kind, short)
         params: dict[str, Any] = {"kind": kind, "length": length}
-        display = name
+        display = name if kind in OPTION_NAMES else f"{label} ({kind}), {length} bytes"
         if kind == 2 and len(body) == 2:
             values["mss"] = int.from_bytes(body, "big")
             display = f"mss {values['mss']}"
@@ -82,7 +116,7 @@ def _option_fields(options: bytes, base: int) -> tuple[list[FieldValue], dict[st
         elif kind == 5:
             display = f"sack {len(body) // 8} block(s)"
         params["value"] = display
-        key = f"field.tcp.option.{name}" if kind in OPTION_NAMES else "field.tcp.option.other"
+        key = f"field.tcp.option.{name}"
         out.append(FieldValue(f"tcp.option.{name}", display, display, base + i, length, key,
                               params))
         if kind == 0:
