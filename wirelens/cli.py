@@ -8,11 +8,14 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from wirelens import reports
 from wirelens.explain.catalog import LANGUAGES
 from wirelens.explain.model import Explanation
+
+if TYPE_CHECKING:
+    from wirelens.files import Outputs
 
 SCENARIOS = ("tcp", "arp", "lab", "transfer")
 SAMPLE = "tcp-demo.pcapng"
@@ -40,12 +43,28 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="language of the explanation (default: from the locale)")
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="text for people, json for programs")
-    parser.add_argument("--width", type=int, default=0, help="terminal width (default: detect)")
+    parser.add_argument("--width", type=width_type, default=0,
+                        help=f"terminal width, {MIN_WIDTH} to {MAX_WIDTH} columns "
+                             "(default: detect)")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--step", action="store_true",
                       help="one packet per keypress (space / arrows), for teaching live")
     mode.add_argument("--quiz", action="store_true",
                       help="before each packet, guess which one comes next; scored at the end")
+
+
+MIN_WIDTH, MAX_WIDTH = 20, 1000  # columns; rich lays out every line at the width asked
+
+
+def width_type(text: str) -> int:
+    """``--width``: 0 (detect) or a width a terminal can have."""
+    try:
+        width = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if width != 0 and not MIN_WIDTH <= width <= MAX_WIDTH:
+        raise argparse.ArgumentTypeError(f"{width} is not between {MIN_WIDTH} and {MAX_WIDTH}")
+    return width
 
 
 def sample_path() -> str:
@@ -202,7 +221,7 @@ def pcap_parser() -> argparse.ArgumentParser:
 
 
 def explain_file(path: str) -> Explanation:
-    from wirelens.capture.metadata import calls_from_comments
+    from wirelens.capture.metadata import read_calls
     from wirelens.capture.pcapfile import CaptureError, open_capture
     from wirelens.explain.explainer import explain
     from wirelens.explain.text import msg
@@ -210,8 +229,9 @@ def explain_file(path: str) -> Explanation:
     try:
         with open_capture(path) as capture:
             frames = list(capture)
-            calls = calls_from_comments(capture.comments)
-            file_warnings = list(capture.warnings)
+            calls, bad_calls = read_calls(capture.comments)
+            file_warnings = list(capture.warnings) + ([f"{path}: {bad_calls}"] if bad_calls
+                                                      else [])
     except CaptureError as exc:
         raise UsageError(str(exc)) from exc
     if not frames and file_warnings:
@@ -318,12 +338,15 @@ def pcap_main(argv: Sequence[str] | None = None) -> int:
         warm_up_overview(args.lang, args.format, bool(args.filter))
 
     return unprivileged("explain-pcap", lambda: run_pcap(args),
-                        prepare=prepare if overview_only else warm_up)
+                        prepare=prepare if overview_only else warm_up,
+                        outputs=reports.outputs(args, max(len(args.files) + int(args.sample), 1)))
 
 
 def unprivileged(prog: str, work: Callable[[], int],
-                  prepare: Callable[[], None] | None = None) -> int:
-    """``work`` in a process that has dropped root (when we are root): see privsep."""
+                 prepare: Callable[[], None] | None = None,
+                 outputs: Outputs | None = None) -> int:
+    """``work`` in a process that has dropped root (when we are root): see privsep. Only
+    the ``outputs`` the command line named may be written for it."""
     from wirelens.privsep import PrivilegeError, run_unprivileged
 
     def guarded() -> int:
@@ -338,7 +361,7 @@ def unprivileged(prog: str, work: Callable[[], int],
             return 0
 
     try:
-        return run_unprivileged(guarded, prepare=prepare or warm_up)
+        return run_unprivileged(guarded, prepare=prepare or warm_up, outputs=outputs)
     except (PrivilegeError, OSError) as exc:
         return _fail(prog, str(exc))
 

@@ -249,13 +249,16 @@ def render_overviews(paths: Sequence[str], options: Options) -> Iterator[tuple[s
 def _explain(path: str, frames: list[Frame], capture: CaptureFile, options: Options,
              first_conversation: int = 1, file_warnings: list[Message] | None = None
              ) -> Explanation:
-    from wirelens.capture.metadata import calls_from_comments
+    from wirelens.capture.metadata import read_calls
     from wirelens.explain.explainer import explain
 
-    exp = explain(frames, socket_calls=calls_from_comments(capture.comments),
+    calls, bad_calls = read_calls(capture.comments)
+    exp = explain(frames, socket_calls=calls,
                   source=f"capture file {path}", source_text=msg("ui.source_file", path=path),
                   first_conversation=first_conversation)
     warnings = _file_warnings(capture.warnings) if file_warnings is None else file_warnings
+    if bad_calls:
+        warnings.append(msg("warning.file", text=f"{path}: {bad_calls}"))
     if options.bpf:
         warnings.append(msg("overview.warning.filter", filter=options.bpf, kept=len(frames),
                             frames=capture_frames(capture)))
