@@ -208,7 +208,8 @@ def pcap_parser() -> argparse.ArgumentParser:
     _common(parser)
     parser.add_argument("--summary", action="store_true",
                         help="the overview only: each conversation's story, verdict and "
-                             "anomalies, no per-packet layers (the default above 1 MB)")
+                             "anomalies, no per-packet layers (the default for more than "
+                             "1,000 frames)")
     parser.add_argument("--conversation", type=int, metavar="N",
                         help="explain conversation N of the overview packet by packet")
     parser.add_argument("--filter", metavar="BPF",
@@ -246,7 +247,14 @@ def explain_file(path: str) -> Explanation:
     return exp
 
 
-SMALL_FILE = 1024 * 1024  # bytes; bigger files get the overview unless --conversation is given
+def say_file_warnings(exp: Explanation) -> None:
+    """The capture file's own warnings (damage after the frames read, frames cut) on
+    stderr too: the report holds them, but a script or a page reader may not look."""
+    from wirelens.explain.catalog import Catalog
+
+    said = [w for w in exp.warnings if w.key == "warning.file"]
+    for warning in said:
+        print(f"warning: {Catalog('en')(warning)}", file=sys.stderr)
 
 
 def run_pcap(args: argparse.Namespace) -> int:
@@ -265,26 +273,27 @@ def run_pcap(args: argparse.Namespace) -> int:
             for path in files:
                 if args.conversation is not None:
                     exp = pcapjob.explain_conversation(path, args.conversation, options)
-                elif _size(path) > SMALL_FILE:
-                    raise UsageError(f"{path} is big: a page shows one conversation of it; "
-                                     "pick one with --conversation N (see the overview)")
-                else:
+                else:  # more than a page can show: TooBig, pointing to --conversation N
                     exp = pcapjob.explain_small(path, options)
+                say_file_warnings(exp)
                 write_reports(exp, args.lang, wanted)
             return 0
         if args.conversation is not None:
             for path in files:
                 exp = pcapjob.explain_conversation(path, args.conversation, options)
+                say_file_warnings(exp)
                 emit(exp, args.format, args.lang, args.width, mode_of(args))
             return 0
         if args.merge:
             _write(pcapjob.render_overview(pcapjob.merged_overview(files, options), options))
             return 0
-        overview = [p for p in files if args.summary or _size(p) > SMALL_FILE]
-        if not overview:  # small files: every packet explained, as explain-demo does
+        # What is inside decides (frames, not bytes on disk): every packet explained, as
+        # explain-demo does, when each file has few enough; else the overview of each.
+        if not args.summary and all(pcapjob.fits_per_packet(p, options) for p in files):
             for path in files:
-                emit(pcapjob.explain_small(path, options), args.format, args.lang, args.width,
-                     mode_of(args))
+                exp = pcapjob.explain_small(path, options)
+                say_file_warnings(exp)
+                emit(exp, args.format, args.lang, args.width, mode_of(args))
             return 0
         if len(files) == 1:  # written as it comes: a big capture's JSON is big
             pcapjob.write_overview(files[0], options, _write)
@@ -299,16 +308,6 @@ def run_pcap(args: argparse.Namespace) -> int:
     except pcapjob.JobError as exc:
         raise UsageError(str(exc)) from exc
     return 0
-
-
-def _size(path: str) -> int:
-    from wirelens.capture.inherited import descriptor
-
-    fd = descriptor(path)
-    try:
-        return os.fstat(fd).st_size if fd is not None else os.path.getsize(path)
-    except OSError:
-        return 0
 
 
 def _write(text: str) -> None:
