@@ -8,13 +8,15 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from wirelens import reports
 from wirelens.explain.catalog import LANGUAGES
 from wirelens.explain.model import Explanation
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from wirelens.files import Outputs
 
 SCENARIOS = ("tcp", "arp", "lab", "transfer")
@@ -91,15 +93,25 @@ def emit(exp: Explanation, fmt: str, lang: str, width: int, mode: str = "",
 
     if hasattr(sys.stdout, "reconfigure"):  # a non-UTF-8 locale shows "?" rather than crash
         sys.stdout.reconfigure(errors="replace")
-    from rich.console import Console
-
-    console = Console(width=width or None, highlight=False)
+    console = stdout_console(width=width or None, highlight=False)
     if mode in ("step", "quiz"):
         from wirelens import interactive
 
         (interactive.step if mode == "step" else interactive.quiz)(exp, console, lang)
         return
     render(exp, console, lang, details=details)
+
+
+def stdout_console(**options: Any) -> Console:
+    """A rich console whose reader may go away (``| head``): rich's own answer to that is
+    exit status 1; this one raises BrokenPipeError, which ``unprivileged`` ends quietly."""
+    from rich.console import Console
+
+    class PipedConsole(Console):
+        def on_broken_pipe(self) -> None:
+            raise BrokenPipeError
+
+    return PipedConsole(**options)
 
 
 def mode_of(args: argparse.Namespace) -> str:
@@ -194,6 +206,8 @@ def demo_main(argv: Sequence[str] | None = None) -> int:
         return _fail("explain-demo", str(exc))
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return reader_gone()
 
 
 # ---------------------------------------------------------------- explain-pcap
@@ -355,14 +369,20 @@ def unprivileged(prog: str, work: Callable[[], int],
             return _fail(prog, str(exc))
         except KeyboardInterrupt:
             return 130
-        except BrokenPipeError:  # the reader went away (| head): nothing more to say
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return 0
+        except BrokenPipeError:
+            return reader_gone()
 
     try:
         return run_unprivileged(guarded, prepare=prepare or warm_up, outputs=outputs)
     except (PrivilegeError, OSError) as exc:
         return _fail(prog, str(exc))
+
+
+def reader_gone() -> int:
+    """The reader of our output went away (``| head -1``): nothing more to say, and
+    nothing left to flush at exit (exit status 0, as for a reader that had enough)."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
 
 
 def warm_up() -> None:

@@ -10,8 +10,6 @@ import os
 import sys
 from collections.abc import Sequence
 
-from rich.console import Console
-
 from wirelens import reports
 from wirelens.cli import (
     SCENARIOS,
@@ -20,6 +18,7 @@ from wirelens.cli import (
     mode_of,
     report_targets,
     sample_path,
+    stdout_console,
     unprivileged,
     write_reports,
 )
@@ -245,7 +244,7 @@ def say_where(text: str, aside: bool, width: int) -> None:
     stream = sys.stderr if aside else sys.stdout
     if hasattr(stream, "reconfigure"):  # a non-UTF-8 locale shows "?" rather than crash
         stream.reconfigure(errors="replace")
-    Console(file=stream, width=width or None, highlight=False, soft_wrap=aside).print(
+    stdout_console(file=stream, width=width or None, highlight=False, soft_wrap=aside).print(
         text, markup=False)
 
 
