@@ -147,7 +147,7 @@ def _settle(tmp: str, path: str, force: bool) -> None:
 # ---------------------------------------------------------------- the relay
 
 
-def relay_outputs_to(fd: int) -> None:
+def relay_outputs_to(fd: int | None) -> None:
     global _relay_fd
     _relay_fd = fd
 

@@ -349,10 +349,8 @@ def explain_conversation(path: str, number: int, options: Options = Options()) -
     explained. A big file without a filter is summed up first as its overview is
     (``_frames_of_summary``); otherwise a first pass follows every conversation with the
     tracker and keeps only this one's frames."""
-    from wirelens.capture.fastread import file_size
-
     with _open(path) as capture:
-        if not options.bpf and file_size(path) >= BIG_FILE:
+        if not options.bpf and _holds_at_least(path, capture, BIG_FILE):
             chosen, warnings = _frames_of_summary(path, capture, number)
             return _explain(path, chosen, capture, options, first_conversation=number,
                             file_warnings=warnings)
@@ -362,7 +360,20 @@ def explain_conversation(path: str, number: int, options: Options = Options()) -
                         + followed.warnings(path, number))
 
 
-BIG_FILE = 32 << 20  # bytes from which --conversation starts from the overview
+BIG_FILE = 32 << 20  # bytes of capture data from which --conversation starts from the overview
+
+
+def _holds_at_least(path: str, capture: CaptureFile, size: int) -> bool:
+    """Whether the capture data is ``size`` bytes or more: the file's size, or for gzip
+    what it decompresses to (read up to ``size``: a small file can hold millions of
+    frames, and following each of them would take minutes)."""
+    from wirelens.capture.fastread import file_size
+
+    if not capture.compressed:
+        return file_size(path) >= size
+    stream = capture._stream
+    stream.rewind()
+    return stream.skip(size) >= size
 
 
 class _Kept(list[Frame]):

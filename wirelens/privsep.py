@@ -126,7 +126,7 @@ def _child(work: Callable[[], int], prepare: Callable[[], None] | None,
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 2
     except BaseException as exc:  # one line, never a traceback from the parsing side
-        print(f"wirelens: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"wirelens: error: {exc}", file=sys.stderr)
     finally:
         try:
             sys.stdout.flush()

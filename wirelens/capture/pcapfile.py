@@ -168,9 +168,12 @@ class _Tally:
         if self.long == 1:
             self.first_long = (index, length)
 
-    def frame(self, linktype: int, snaplen: int, data: bytes, orig_len: int) -> None:
-        self.cut += orig_len > len(data)
-        self.over_snap += 0 < snaplen < len(data)
+    def frame(self, linktype: int, snaplen: int, data: bytes, orig_len: int,
+              captured: int = -1) -> None:
+        """``captured``: the length in the file, when longer than the ``data`` kept."""
+        captured = max(captured, len(data))
+        self.cut += orig_len > captured
+        self.over_snap += 0 < snaplen < captured
         if linktype not in _DISSECTED:
             self.odd_links[linktype] += 1
 
@@ -259,7 +262,7 @@ class CaptureFile:
                 return self._stop(_truncated(s, f"data of frame {index}"))
             if caplen > MAX_FRAME:
                 tally.longer(index, caplen)
-            tally.frame(linktype, snaplen, data, orig_len)
+            tally.frame(linktype, snaplen, data, orig_len, caplen)
             yield Frame(index, sec * 10**9 + frac * ns_per_tick, data, linktype, orig_len)
 
     def _pcapng_frames(self, tally: _Tally) -> Iterator[Frame]:
@@ -296,11 +299,10 @@ class CaptureFile:
                     self.warnings.append(f"{self.path}: {where} {packet}; skipped")
                     continue
                 iid, ticks, data, orig_len = packet
-                if len(data) > MAX_FRAME:  # cut to the bytes a frame keeps
-                    tally.longer(index + 1, len(data) + got.cut)
+                captured = len(data) + got.cut
+                if captured > MAX_FRAME:  # cut to the bytes a frame keeps
+                    tally.longer(index + 1, captured)
                     data = data[:MAX_FRAME]
-                elif got.cut:
-                    tally.longer(index + 1, len(data) + got.cut)
                 iface = ifaces[iid]
                 if ticks is None:
                     tally.no_ts += 1
@@ -308,7 +310,7 @@ class CaptureFile:
                 else:  # floor division is exact whenever the tick is a whole number of ns
                     ts_ns = ticks * 10**9 // iface.ticks_per_s + iface.offset_s * 10**9
                 index += 1
-                tally.frame(iface.linktype, iface.snaplen, data, orig_len)
+                tally.frame(iface.linktype, iface.snaplen, data, orig_len, captured)
                 yield Frame(index, ts_ns, data, iface.linktype, orig_len, iface.name)
             elif got.btype in _CUSTOM_BLOCKS and self.on_custom is not None:
                 self.on_custom(body)

@@ -66,6 +66,7 @@ BINDINGS: dict[tuple[str, int], str] = {
 # beyond this, stacked tags are a hostile or broken frame, and dissection stops.
 MAX_LAYERS = 12
 PAYLOAD_PREVIEW = 64  # characters of payload text shown in a field's value
+SHOWN_BYTES = 4096  # bytes of a payload or padding kept in its value; its length says the rest
 
 
 # (transport, port) -> the application layer carried on that port, either way.
@@ -168,7 +169,8 @@ def dissect(frame: Frame, options: DissectOptions = NO_OPTIONS) -> Dissection:
     if payload and protocols and protocols[-1] in ("tcp", "udp"):
         layers.append(
             Layer("Payload", start, len(payload), (
-                FieldValue(f"{protocols[-1]}.payload", payload.hex(), preview(payload), start,
+                FieldValue(f"{protocols[-1]}.payload", payload[:SHOWN_BYTES].hex(),
+                           preview(payload), start,
                            len(payload), "field.payload",
                            MappingProxyType({"length": len(payload), "text": preview(payload)})),
             ))
@@ -178,7 +180,9 @@ def dissect(frame: Frame, options: DissectOptions = NO_OPTIONS) -> Dissection:
         at = len(data) - padding
         layers.append(
             Layer("Padding", at, padding, (
-                FieldValue("eth.padding", data[at:].hex(), data[at:].hex(" "), at, padding,
+                FieldValue("eth.padding", data[at:at + SHOWN_BYTES].hex(),
+                           data[at:at + SHOWN_BYTES].hex(" ") + (" …" if padding > SHOWN_BYTES
+                                                                else ""), at, padding,
                            "field.eth.padding", MappingProxyType({"length": padding})),
             ))
         )
