@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from wirelens import files
-from wirelens.files import Outputs, OutputError, Relay, check_target, check_writable
+from wirelens.files import OutputError, Outputs, Relay, check_target, check_writable
 
 
 def _special(kind: str, path: Path) -> None:
