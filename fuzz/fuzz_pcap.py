@@ -8,11 +8,11 @@ error, and stay bounded.
 The first byte of each input picks what the rest becomes: a capture file as it is, the
 same gzip-compressed, or a pcapng section whose comment is the rest (the socket-call log
 ``explain-pcap`` reads from it, then frames). The file goes to the code explain-pcap runs:
-every frame read, the first two dissected, the numpy walk's blocks decoded, the comment's
-log checked; for one input in 8 the overview built frame by frame and its JSON; for one
-in 64 the numpy overview, the packet-by-packet explanation (``explain_small``), its JSON
-and page (these cost milliseconds each: all of them on every input would run 20 a
-second, not a thousand).
+every frame read, the numpy walk's blocks decoded, the comment's log checked; for one
+input in 4 the first frames dissected, layer by layer; for one in 16 the overview built
+frame by frame and its JSON; for one in 512 the numpy overview, the packet-by-packet
+explanation (``explain_small``), its JSON and page (these cost milliseconds each: all of
+them on every input would run 20 a second, not a thousand).
 A ``JobError`` is the clean "one-line error" outcome; anything else raised is a finding.
 As root the file is read through a descriptor opened first, as a root run's unprivileged
 child reads it (``capture.inherited``); as a user, by its path. At the end (and every
@@ -33,7 +33,7 @@ import atheris
 
 with atheris.instrument_imports(include=["wirelens"]):  # not numpy, rich, jinja2 ...
     from wirelens import pcapjob
-    from wirelens.capture import inherited, metadata
+    from wirelens.capture import blockread, inherited, metadata
     from wirelens.capture.blockread import BlockReader, Fallback
     from wirelens.capture.pcapfile import CaptureError, open_capture
     from wirelens.explain.columns import decode
@@ -42,14 +42,20 @@ with atheris.instrument_imports(include=["wirelens"]):  # not numpy, rich, jinja
     from wirelens.render.json import dumps
     from wirelens.render.overview import write_json
 
-_FD, _PATH = tempfile.mkstemp(suffix=".pcap")
+# Memory, not disk: writing each input to a file on disk costs more than reading it.
+_FD, _PATH = tempfile.mkstemp(suffix=".pcap", dir="/dev/shm" if os.path.isdir("/dev/shm")
+                              else None)
 os.close(_FD)
+# Blocks of 4 KiB, not 8 MiB: as cheap to make as the inputs are small, and every record
+# that does not fit one goes through the walk's "make room" path.
+blockread.BLOCK = 1 << 12
 AS_ROOT = os.geteuid() == 0
 # What each input costs decides how many a campaign runs: reading and the numpy walk take
 # tens of microseconds, dissecting a frame half a millisecond, a page tens.
-DISSECTED = 2  # frames of each input dissected (headers, options, every layer)
-OVERVIEW_EVERY = 8  # inputs between two overviews built frame by frame (every frame dissected)
-DEEP_EVERY = 64  # and between two full runs (numpy overview, explanation, its JSON and page)
+DISSECT_EVERY = 4  # inputs between two whose first frames are dissected (every layer)
+DISSECTED = 4  # frames dissected then
+OVERVIEW_EVERY = 16  # inputs between two overviews built frame by frame (every frame dissected)
+DEEP_EVERY = 512  # and between two full runs (numpy overview, explanation, its JSON and page)
 _count = [0]
 
 
@@ -97,8 +103,9 @@ def one_input(data: bytes) -> None:
         # socket-call log checked (the frame-by-frame overview below dissects each frame)
         with open_capture(_PATH) as capture:
             metadata.read_calls(capture.comments)
+            dissected = DISSECTED if _count[0] % DISSECT_EVERY == 0 else 0
             for i, frame in enumerate(capture):
-                if i < DISSECTED:
+                if i < dissected:
                     dissect(frame)
             for block in BlockReader(capture):
                 decode(block)
