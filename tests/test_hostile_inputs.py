@@ -200,12 +200,17 @@ def test_a_hostile_socket_call_log_is_a_warning_and_ignored(name: str, tmp_path:
     assert code == 0 and page.exists() and "Traceback" not in err
 
 
-def test_damage_after_readable_frames_is_said_on_stderr_too(tmp_path: Path) -> None:
+@pytest.mark.parametrize("frames", [3, 3000], ids=["packet-by-packet", "overview"])
+def test_damage_after_readable_frames_is_said_on_stderr_too(frames: int, tmp_path: Path
+                                                            ) -> None:
     path = tmp_path / "cut.pcap"
-    path.write_bytes(PCAP_HEADER + _record(ETH_IP_TCP) * 3 + _record(ETH_IP_TCP)[:30])
-    code, out, err, _ = run(str(path), "--format", "json")
-    assert code == 0 and len(json.loads(out)["packets"]) == 3
-    assert err.startswith("warning: ") and "truncated at byte" in err
+    path.write_bytes(PCAP_HEADER + _record(ETH_IP_TCP) * frames + _record(ETH_IP_TCP)[:30])
+    for fmt in ("json", "text"):
+        code, out, err, _ = run(str(path), "--format", fmt)
+        assert code == 0 and err.startswith("warning: ") and "truncated at byte" in err
+        assert "the frames before it were read" in err and err.count("\n") == 1
+    doc = json.loads(run(str(path), "--format", "json")[1])
+    assert len(doc["packets"]) == 3 if frames == 3 else doc["frames"] == frames
 
 
 # ---------------------------------------------------------------- arguments
@@ -226,7 +231,8 @@ def test_a_width_out_of_range_is_refused(width: str,
     (["--message", ""], "--message is empty"),
     (["--save", "{d}/same", "--html", "{d}/same"], "need different files"),
     (["--html", "/proc/wirelens.html"], "cannot write /proc/wirelens.html"),
-], ids=["invalid-utf8", "empty", "same-file-twice", "unwritable-folder"])
+    (["--save", "/dev/null", "--force"], "/dev/null is not a regular file"),
+], ids=["invalid-utf8", "empty", "same-file-twice", "unwritable-folder", "device-node"])
 def test_demo_arguments_are_refused_before_anything_runs(
         argv: list[str], said: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capfd: pytest.CaptureFixture[str]) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from wirelens import reports
@@ -17,6 +17,7 @@ from wirelens.explain.model import Explanation
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from wirelens.explain.text import Message
     from wirelens.files import Outputs
 
 SCENARIOS = ("tcp", "arp", "lab", "transfer")
@@ -261,13 +262,12 @@ def explain_file(path: str) -> Explanation:
     return exp
 
 
-def say_file_warnings(exp: Explanation) -> None:
+def say_file_warnings(warnings: Iterable[Message]) -> None:
     """The capture file's own warnings (damage after the frames read, frames cut) on
     stderr too: the report holds them, but a script or a page reader may not look."""
     from wirelens.explain.catalog import Catalog
 
-    said = [w for w in exp.warnings if w.key == "warning.file"]
-    for warning in said:
+    for warning in (w for w in warnings if w.key == "warning.file"):
         print(f"warning: {Catalog('en')(warning)}", file=sys.stderr)
 
 
@@ -289,13 +289,13 @@ def run_pcap(args: argparse.Namespace) -> int:
                     exp = pcapjob.explain_conversation(path, args.conversation, options)
                 else:  # more than a page can show: TooBig, pointing to --conversation N
                     exp = pcapjob.explain_small(path, options)
-                say_file_warnings(exp)
+                say_file_warnings(exp.warnings)
                 write_reports(exp, args.lang, wanted)
             return 0
         if args.conversation is not None:
             for path in files:
                 exp = pcapjob.explain_conversation(path, args.conversation, options)
-                say_file_warnings(exp)
+                say_file_warnings(exp.warnings)
                 emit(exp, args.format, args.lang, args.width, mode_of(args))
             return 0
         if args.merge:
@@ -306,11 +306,11 @@ def run_pcap(args: argparse.Namespace) -> int:
         if not args.summary and all(pcapjob.fits_per_packet(p, options) for p in files):
             for path in files:
                 exp = pcapjob.explain_small(path, options)
-                say_file_warnings(exp)
+                say_file_warnings(exp.warnings)
                 emit(exp, args.format, args.lang, args.width, mode_of(args))
             return 0
         if len(files) == 1:  # written as it comes: a big capture's JSON is big
-            pcapjob.write_overview(files[0], options, _write)
+            pcapjob.write_overview(files[0], options, _write, told=say_file_warnings)
             return 0
         several = len(files) > 1 and args.format == "json"
         _write("[\n" if several else "")

@@ -209,19 +209,23 @@ class _Flushing(io.TextIOBase):
         self._pieces, self._size = [], 0
 
 
-def write_overview(path: str, options: Options, write: Callable[[str], object]) -> None:
+def write_overview(path: str, options: Options, write: Callable[[str], object],
+                   told: Callable[[list[Message]], object] | None = None) -> None:
     """One file's overview, as ``render_overview`` gives it, handed to ``write`` piece by
-    piece: the JSON of a big capture need not fit in memory. JSON without a filter comes
-    from ``fastread.fast_json`` (every core)."""
+    piece: the JSON of a big capture need not fit in memory; its warnings handed to
+    ``told`` too. JSON without a filter comes from ``fastread.fast_json`` (every core)."""
     if options.fmt != "json" or not options.fast or options.bpf:
-        write(render_overview(overview_file(path, options), options))
+        ov = overview_file(path, options)
+        write(render_overview(ov, options))
+        if told is not None:
+            told(list(ov.warnings))
         return
     from wirelens.capture.fastread import NothingRead, fast_json
 
     progress = _progress(path, options.progress)
     out = _Flushing(write)
     try:
-        fast_json(path, options.lang, out, progress=progress)
+        fast_json(path, options.lang, out, progress=progress, told=told)
     except (CaptureError, NothingRead) as exc:
         raise JobError(str(exc)) from exc
     finally:
