@@ -149,6 +149,9 @@ def die_with_parent(parent: int) -> None:
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
     signal.signal(signal.SIGTERM, _terminated)
+    # The processes it forks in turn (the overview's share, a pool's workers) are ended
+    # by their own parent, with SIGTERM as it always ended them.
+    os.register_at_fork(after_in_child=lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL))
     if os.getppid() != parent:
         raise SystemExit(2)
 
