@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
+import struct
 from pathlib import Path
 
 import pytest
@@ -151,3 +152,12 @@ def test_a_plain_root_run_relays_through_the_parent_only_what_was_named(
     assert run_unprivileged(good, outputs=outputs) == 0
     assert asked.read_bytes() == b"page" and asked.stat().st_uid == 0
     assert capfd.readouterr().err == f"wrote {asked}\n"
+
+
+def test_a_damaged_relay_message_is_refused_and_the_pipe_still_drained() -> None:
+    read, write = os.pipe()
+    os.write(write, struct.pack("!BIIQ", 0, 1 << 30, 0, 0) + b"x" * 10_000)
+    os.close(write)
+    relay = Relay(Outputs(frozenset({"x"})))
+    relay.receive(read)
+    assert relay.refused == ["a damaged message from the unprivileged side"]
