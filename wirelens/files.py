@@ -28,7 +28,7 @@ _RELAY_HEADER = struct.Struct("!BIIQ")  # kind, path length, note length, conten
 _WRITE, _OPEN = 0, 1
 TEMPORARY = "-"  # ``--html -``: a new temporary page, named by whoever writes it
 _COPY = 1 << 20  # bytes copied from the pipe at a time
-_MAX_TEXT = 4096  # bytes of a relayed path or note (PATH_MAX): a longer one is damage
+_MAX_NAME = 4096  # bytes of a relayed path or note (PATH_MAX): a longer one is damage
 
 
 class OutputError(Exception):
@@ -208,7 +208,7 @@ class Relay:
                     self.refused.append("a damaged message from the unprivileged side")
                     return
                 kind, path_len, note_len, size = _RELAY_HEADER.unpack(header)
-                if path_len > _MAX_TEXT or note_len > _MAX_TEXT:
+                if path_len > _MAX_NAME or note_len > _MAX_NAME:
                     self.refused.append("a damaged message from the unprivileged side")
                     while pipe.read(_COPY):  # until it ends: a child never waits on us
                         pass
