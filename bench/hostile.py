@@ -1,7 +1,8 @@
 """Peak memory (whole process tree) and time of explain-pcap on hostile inputs.
 
 Builds each hostile class of issue 19 in a folder, then runs ``explain-pcap`` on it in a
-few modes (the default, ``--format json``, ``--html``, ``--summary --format json``) and
+few modes (the default, ``--format json``, ``--html``, ``--summary --format json``,
+``--conversation 1 --format json``) and
 reports, per run: the wall time, the exit status, and the peak of the summed proportional
 set size of the whole process tree (sampled from /proc every 50 ms). A run that passes
 ``--max-mb`` or ``--max-s`` is killed and reported as such (">").
@@ -125,7 +126,8 @@ CLASSES: dict[str, tuple[str, Callable[[Path], None]]] = {
     "interfaces-50000": ("interfaces.pcapng", interfaces),
 }
 MODES = {"default": [], "json": ["--format", "json"], "html": ["--html", "{out}", "--force"],
-         "summary-json": ["--summary", "--format", "json"]}
+         "summary-json": ["--summary", "--format", "json"],
+         "conversation": ["--conversation", "1", "--format", "json"]}
 
 
 def _tree(pid: int) -> list[int]:

@@ -270,6 +270,17 @@ def test_a_reader_that_goes_away_ends_it_quietly(fmt: str) -> None:
 
 
 @pytest.mark.live
+def test_a_demo_whose_reader_goes_away_ends_quietly() -> None:
+    proc = subprocess.Popen([str(console_script("explain-demo")), "tcp", "--loopback"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0 and err == ""
+
+
+@pytest.mark.live
 def test_killing_the_root_process_leaves_no_child_and_no_folder(tmp_path: Path) -> None:
     """Killed while its child reads 3 million frames (a minute's work): the child goes
     within seconds, its spool folder with it."""
