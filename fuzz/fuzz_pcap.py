@@ -145,6 +145,7 @@ if __name__ == "__main__":
     import atexit
 
     atexit.register(lambda: print(f"fuzz: {_count[0]} inputs", file=sys.stderr, flush=True))
+    atexit.register(os.unlink, _PATH)
     corpus = [a for a in sys.argv[1:] if not a.startswith("-")]
     if corpus:
         seeds(corpus[0])
