@@ -7,12 +7,18 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
-from typing import NoReturn
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from wirelens import reports
 from wirelens.explain.catalog import LANGUAGES
 from wirelens.explain.model import Explanation
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from wirelens.explain.text import Message
+    from wirelens.files import Outputs
 
 SCENARIOS = ("tcp", "arp", "lab", "transfer")
 SAMPLE = "tcp-demo.pcapng"
@@ -40,12 +46,28 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="language of the explanation (default: from the locale)")
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="text for people, json for programs")
-    parser.add_argument("--width", type=int, default=0, help="terminal width (default: detect)")
+    parser.add_argument("--width", type=width_type, default=0,
+                        help=f"terminal width, {MIN_WIDTH} to {MAX_WIDTH} columns "
+                             "(default: detect)")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--step", action="store_true",
                       help="one packet per keypress (space / arrows), for teaching live")
     mode.add_argument("--quiz", action="store_true",
                       help="before each packet, guess which one comes next; scored at the end")
+
+
+MIN_WIDTH, MAX_WIDTH = 20, 1000  # columns; rich lays out every line at the width asked
+
+
+def width_type(text: str) -> int:
+    """``--width``: 0 (detect) or a width a terminal can have."""
+    try:
+        width = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if width != 0 and not MIN_WIDTH <= width <= MAX_WIDTH:
+        raise argparse.ArgumentTypeError(f"{width} is not between {MIN_WIDTH} and {MAX_WIDTH}")
+    return width
 
 
 def sample_path() -> str:
@@ -72,15 +94,25 @@ def emit(exp: Explanation, fmt: str, lang: str, width: int, mode: str = "",
 
     if hasattr(sys.stdout, "reconfigure"):  # a non-UTF-8 locale shows "?" rather than crash
         sys.stdout.reconfigure(errors="replace")
-    from rich.console import Console
-
-    console = Console(width=width or None, highlight=False)
+    console = stdout_console(width=width or None, highlight=False)
     if mode in ("step", "quiz"):
         from wirelens import interactive
 
         (interactive.step if mode == "step" else interactive.quiz)(exp, console, lang)
         return
     render(exp, console, lang, details=details)
+
+
+def stdout_console(**options: Any) -> Console:
+    """A rich console whose reader may go away (``| head``): rich's own answer to that is
+    exit status 1; this one raises BrokenPipeError, which ``unprivileged`` ends quietly."""
+    from rich.console import Console
+
+    class PipedConsole(Console):
+        def on_broken_pipe(self) -> None:
+            raise BrokenPipeError
+
+    return PipedConsole(**options)
 
 
 def mode_of(args: argparse.Namespace) -> str:
@@ -175,6 +207,8 @@ def demo_main(argv: Sequence[str] | None = None) -> int:
         return _fail("explain-demo", str(exc))
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return reader_gone()
 
 
 # ---------------------------------------------------------------- explain-pcap
@@ -189,7 +223,8 @@ def pcap_parser() -> argparse.ArgumentParser:
     _common(parser)
     parser.add_argument("--summary", action="store_true",
                         help="the overview only: each conversation's story, verdict and "
-                             "anomalies, no per-packet layers (the default above 1 MB)")
+                             "anomalies, no per-packet layers (the default for more than "
+                             "1,000 frames)")
     parser.add_argument("--conversation", type=int, metavar="N",
                         help="explain conversation N of the overview packet by packet")
     parser.add_argument("--filter", metavar="BPF",
@@ -202,7 +237,7 @@ def pcap_parser() -> argparse.ArgumentParser:
 
 
 def explain_file(path: str) -> Explanation:
-    from wirelens.capture.metadata import calls_from_comments
+    from wirelens.capture.metadata import read_calls
     from wirelens.capture.pcapfile import CaptureError, open_capture
     from wirelens.explain.explainer import explain
     from wirelens.explain.text import msg
@@ -210,8 +245,9 @@ def explain_file(path: str) -> Explanation:
     try:
         with open_capture(path) as capture:
             frames = list(capture)
-            calls = calls_from_comments(capture.comments)
-            file_warnings = list(capture.warnings)
+            calls, bad_calls = read_calls(capture.comments)
+            file_warnings = list(capture.warnings) + ([f"{path}: {bad_calls}"] if bad_calls
+                                                      else [])
     except CaptureError as exc:
         raise UsageError(str(exc)) from exc
     if not frames and file_warnings:
@@ -226,7 +262,13 @@ def explain_file(path: str) -> Explanation:
     return exp
 
 
-SMALL_FILE = 1024 * 1024  # bytes; bigger files get the overview unless --conversation is given
+def say_file_warnings(warnings: Iterable[Message]) -> None:
+    """The capture file's own warnings (damage after the frames read, frames cut) on
+    stderr too: the report holds them, but a script or a page reader may not look."""
+    from wirelens.explain.catalog import Catalog
+
+    for warning in (w for w in warnings if w.key == "warning.file"):
+        print(f"warning: {Catalog('en')(warning)}", file=sys.stderr)
 
 
 def run_pcap(args: argparse.Namespace) -> int:
@@ -245,29 +287,30 @@ def run_pcap(args: argparse.Namespace) -> int:
             for path in files:
                 if args.conversation is not None:
                     exp = pcapjob.explain_conversation(path, args.conversation, options)
-                elif _size(path) > SMALL_FILE:
-                    raise UsageError(f"{path} is big: a page shows one conversation of it; "
-                                     "pick one with --conversation N (see the overview)")
-                else:
+                else:  # more than a page can show: TooBig, pointing to --conversation N
                     exp = pcapjob.explain_small(path, options)
+                say_file_warnings(exp.warnings)
                 write_reports(exp, args.lang, wanted)
             return 0
         if args.conversation is not None:
             for path in files:
                 exp = pcapjob.explain_conversation(path, args.conversation, options)
+                say_file_warnings(exp.warnings)
                 emit(exp, args.format, args.lang, args.width, mode_of(args))
             return 0
         if args.merge:
             _write(pcapjob.render_overview(pcapjob.merged_overview(files, options), options))
             return 0
-        overview = [p for p in files if args.summary or _size(p) > SMALL_FILE]
-        if not overview:  # small files: every packet explained, as explain-demo does
+        # What is inside decides (frames, not bytes on disk): every packet explained, as
+        # explain-demo does, when each file has few enough; else the overview of each.
+        if not args.summary and all(pcapjob.fits_per_packet(p, options) for p in files):
             for path in files:
-                emit(pcapjob.explain_small(path, options), args.format, args.lang, args.width,
-                     mode_of(args))
+                exp = pcapjob.explain_small(path, options)
+                say_file_warnings(exp.warnings)
+                emit(exp, args.format, args.lang, args.width, mode_of(args))
             return 0
         if len(files) == 1:  # written as it comes: a big capture's JSON is big
-            pcapjob.write_overview(files[0], options, _write)
+            pcapjob.write_overview(files[0], options, _write, told=say_file_warnings)
             return 0
         several = len(files) > 1 and args.format == "json"
         _write("[\n" if several else "")
@@ -279,16 +322,6 @@ def run_pcap(args: argparse.Namespace) -> int:
     except pcapjob.JobError as exc:
         raise UsageError(str(exc)) from exc
     return 0
-
-
-def _size(path: str) -> int:
-    from wirelens.capture.inherited import descriptor
-
-    fd = descriptor(path)
-    try:
-        return os.fstat(fd).st_size if fd is not None else os.path.getsize(path)
-    except OSError:
-        return 0
 
 
 def _write(text: str) -> None:
@@ -318,12 +351,15 @@ def pcap_main(argv: Sequence[str] | None = None) -> int:
         warm_up_overview(args.lang, args.format, bool(args.filter))
 
     return unprivileged("explain-pcap", lambda: run_pcap(args),
-                        prepare=prepare if overview_only else warm_up)
+                        prepare=prepare if overview_only else warm_up,
+                        outputs=reports.outputs(args, max(len(args.files) + int(args.sample), 1)))
 
 
 def unprivileged(prog: str, work: Callable[[], int],
-                  prepare: Callable[[], None] | None = None) -> int:
-    """``work`` in a process that has dropped root (when we are root): see privsep."""
+                 prepare: Callable[[], None] | None = None,
+                 outputs: Outputs | None = None) -> int:
+    """``work`` in a process that has dropped root (when we are root): see privsep. Only
+    the ``outputs`` the command line named may be written for it."""
     from wirelens.privsep import PrivilegeError, run_unprivileged
 
     def guarded() -> int:
@@ -333,14 +369,20 @@ def unprivileged(prog: str, work: Callable[[], int],
             return _fail(prog, str(exc))
         except KeyboardInterrupt:
             return 130
-        except BrokenPipeError:  # the reader went away (| head): nothing more to say
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return 0
+        except BrokenPipeError:
+            return reader_gone()
 
     try:
-        return run_unprivileged(guarded, prepare=prepare or warm_up)
+        return run_unprivileged(guarded, prepare=prepare or warm_up, outputs=outputs)
     except (PrivilegeError, OSError) as exc:
         return _fail(prog, str(exc))
+
+
+def reader_gone() -> int:
+    """The reader of our output went away (``| head -1``): nothing more to say, and
+    nothing left to flush at exit (exit status 0, as for a reader that had enough)."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
 
 
 def warm_up() -> None:

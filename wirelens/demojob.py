@@ -10,8 +10,6 @@ import os
 import sys
 from collections.abc import Sequence
 
-from rich.console import Console
-
 from wirelens import reports
 from wirelens.cli import (
     SCENARIOS,
@@ -20,6 +18,7 @@ from wirelens.cli import (
     mode_of,
     report_targets,
     sample_path,
+    stdout_console,
     unprivileged,
     write_reports,
 )
@@ -39,7 +38,6 @@ def _check_loopback(host: str) -> None:
 def run_demo(args: argparse.Namespace) -> int:
     from wirelens.capture.privileges import NOT_PERMITTED, can_capture
     from wirelens.demos import scenarios
-    from wirelens.files import OutputError, check_target
 
     if args.list:
         return list_scenarios(args.lang)
@@ -57,12 +55,8 @@ def run_demo(args: argparse.Namespace) -> int:
         raise UsageError(f"--port {args.port} is not between 0 and 65535")
     if args.host is not None:
         _check_loopback(args.host)
-    if args.save:
-        try:
-            check_target(args.save, force=args.force)
-        except OutputError as exc:
-            raise UsageError(str(exc)) from exc
-    wanted = report_targets(args)
+    _check_message(args.message)
+    wanted = report_targets(args)  # --save too
     plan = _wire_plan(args)
     if not can_capture():
         raise UsageError(f"{NOT_PERMITTED}. Without root: explain-pcap --sample "
@@ -109,9 +103,20 @@ def run_demo(args: argparse.Namespace) -> int:
         return 0
 
     try:
-        return unprivileged("explain-demo", explain_and_show)
+        return unprivileged("explain-demo", explain_and_show, outputs=reports.outputs(args))
     finally:
         handoff.close()
+
+
+def _check_message(message: str) -> None:
+    """``--message``: some text to send (the command line's bytes may not be UTF-8)."""
+    try:
+        data = message.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UsageError("--message is not valid UTF-8 text") from None
+    if not data:
+        raise UsageError("--message is empty: the client would send nothing; give it some "
+                         "text")
 
 
 def say_who_runs_what(lang: str, interface: str, judge_pid: int = 0, *,
@@ -196,7 +201,7 @@ def _run_wired(args: argparse.Namespace, plan: object, wanted: reports.Targets) 
         return 0
 
     try:
-        return unprivileged("explain-demo", explain_and_show)
+        return unprivileged("explain-demo", explain_and_show, outputs=reports.outputs(args))
     finally:
         handoff.close()
 
@@ -239,7 +244,7 @@ def say_where(text: str, aside: bool, width: int) -> None:
     stream = sys.stderr if aside else sys.stdout
     if hasattr(stream, "reconfigure"):  # a non-UTF-8 locale shows "?" rather than crash
         stream.reconfigure(errors="replace")
-    Console(file=stream, width=width or None, highlight=False, soft_wrap=aside).print(
+    stdout_console(file=stream, width=width or None, highlight=False, soft_wrap=aside).print(
         text, markup=False)
 
 
@@ -252,8 +257,7 @@ def _save(path: str, frames: Sequence[object], calls: Sequence[object], force: b
         write_atomically(
             path,
             lambda out: write_pcapng(out, frames, comment=calls_comment(calls)),  # type: ignore[arg-type]
-            force=force,
+            force=force, note=f"saved {len(frames)} packets to " + "{path}",
         )
     except (OutputError, OSError) as exc:
         raise UsageError(f"cannot write {path}: {exc}") from exc
-    print(f"saved {len(frames)} packets to {path}", file=sys.stderr)

@@ -84,10 +84,19 @@ def _filtered(frames: Iterable[Frame], bpf: BpfFilter | None,
 
 
 def _open(path: str) -> CaptureFile:
+    """The file, read from its start (a descriptor a privileged parent opened for us is
+    shared by every reader of it, and so is its offset)."""
+    from wirelens.capture.inherited import descriptor
+
+    fd = descriptor(path)
     try:
+        if fd is not None:
+            os.lseek(fd, 0, os.SEEK_SET)
         return open_capture(path)
     except CaptureError as exc:
         raise JobError(str(exc)) from exc
+    except OSError as exc:  # a pipe cannot go back to its start
+        raise JobError(f"{path}: cannot read it again ({exc})") from exc
 
 
 def _file_warnings(warnings: Sequence[str]) -> list[Message]:
@@ -200,19 +209,23 @@ class _Flushing(io.TextIOBase):
         self._pieces, self._size = [], 0
 
 
-def write_overview(path: str, options: Options, write: Callable[[str], object]) -> None:
+def write_overview(path: str, options: Options, write: Callable[[str], object],
+                   told: Callable[[list[Message]], object] | None = None) -> None:
     """One file's overview, as ``render_overview`` gives it, handed to ``write`` piece by
-    piece: the JSON of a big capture need not fit in memory. JSON without a filter comes
-    from ``fastread.fast_json`` (every core)."""
+    piece: the JSON of a big capture need not fit in memory; its warnings handed to
+    ``told`` too. JSON without a filter comes from ``fastread.fast_json`` (every core)."""
     if options.fmt != "json" or not options.fast or options.bpf:
-        write(render_overview(overview_file(path, options), options))
+        ov = overview_file(path, options)
+        write(render_overview(ov, options))
+        if told is not None:
+            told(list(ov.warnings))
         return
     from wirelens.capture.fastread import NothingRead, fast_json
 
     progress = _progress(path, options.progress)
     out = _Flushing(write)
     try:
-        fast_json(path, options.lang, out, progress=progress)
+        fast_json(path, options.lang, out, progress=progress, told=told)
     except (CaptureError, NothingRead) as exc:
         raise JobError(str(exc)) from exc
     finally:
@@ -249,13 +262,16 @@ def render_overviews(paths: Sequence[str], options: Options) -> Iterator[tuple[s
 def _explain(path: str, frames: list[Frame], capture: CaptureFile, options: Options,
              first_conversation: int = 1, file_warnings: list[Message] | None = None
              ) -> Explanation:
-    from wirelens.capture.metadata import calls_from_comments
+    from wirelens.capture.metadata import read_calls
     from wirelens.explain.explainer import explain
 
-    exp = explain(frames, socket_calls=calls_from_comments(capture.comments),
+    calls, bad_calls = read_calls(capture.comments)
+    exp = explain(frames, socket_calls=calls,
                   source=f"capture file {path}", source_text=msg("ui.source_file", path=path),
                   first_conversation=first_conversation)
     warnings = _file_warnings(capture.warnings) if file_warnings is None else file_warnings
+    if bad_calls:
+        warnings.append(msg("warning.file", text=f"{path}: {bad_calls}"))
     if options.bpf:
         warnings.append(msg("overview.warning.filter", filter=options.bpf, kept=len(frames),
                             frames=capture_frames(capture)))
@@ -266,11 +282,67 @@ def capture_frames(capture: CaptureFile) -> int:
     return sum(1 for _ in capture)
 
 
+# What is explained packet by packet at most: each packet costs ~100 KB as JSON and a
+# person reads a few hundred; more is the overview's (--summary) or one conversation's.
+PER_PACKET = 1000  # frames
+PER_PACKET_BYTES = 16 << 20  # bytes of frame data (a frame keeps pcapfile.MAX_FRAME)
+
+
+class TooBig(JobError):
+    """More frames than are explained one by one."""
+
+
+def too_big(path: str) -> TooBig:
+    return TooBig(f"{path} holds more than {PER_PACKET} frames (or "
+                  f"{PER_PACKET_BYTES >> 20} MiB of them): too many to explain one by one; "
+                  f"see every conversation with --summary, then one with --conversation N")
+
+
+def _bounded(frames: Iterable[Frame], path: str) -> Iterator[Frame]:
+    """The frames, or ``TooBig`` as soon as they are more than ``PER_PACKET`` allows."""
+    count = size = 0
+    for frame in frames:
+        count += 1
+        size += len(frame.data)
+        if count > PER_PACKET or size > PER_PACKET_BYTES:
+            raise too_big(path)
+        yield frame
+
+
+def fits_per_packet(path: str, options: Options = Options()) -> bool:
+    """Whether the file's frames (those the filter keeps) can be explained one by one:
+    what is inside decides, not the size on disk (a small gzip file can hold millions of
+    frames). Read up to the limit, nothing kept. A pipe can be read once only: it is
+    taken as fitting, and ``explain_small`` stops at the limit."""
+    import stat
+
+    from wirelens.capture.inherited import descriptor
+
+    fd = descriptor(path)
+    try:
+        mode = os.fstat(fd).st_mode if fd is not None else os.stat(path).st_mode
+    except OSError:
+        return True  # explain_small says what is wrong with it
+    if not stat.S_ISREG(mode):
+        return True
+    bpf = _compile(options.bpf)
+    try:
+        with _open(path) as capture:
+            for _ in _bounded(_filtered(capture, bpf, [0, 0]), path):
+                pass
+    except TooBig:
+        return False
+    except JobError:
+        return True  # explain_small says what is wrong with it
+    return True
+
+
 def explain_small(path: str, options: Options = Options()) -> Explanation:
-    """Every frame explained field by field (what explain-demo shows), for small files."""
+    """Every frame explained field by field (what explain-demo shows), for files of at
+    most ``PER_PACKET`` frames (else ``TooBig``)."""
     bpf = _compile(options.bpf)
     with _open(path) as capture:
-        frames = list(_filtered(capture, bpf, [0, 0]))
+        frames = list(_bounded(_filtered(capture, bpf, [0, 0]), path))
         if not frames and capture.warnings and bpf is None:
             raise JobError(capture.warnings[0])
         return _explain(path, frames, capture, options)
@@ -281,32 +353,68 @@ def explain_conversation(path: str, number: int, options: Options = Options()) -
     explained. A big file without a filter is summed up first as its overview is
     (``_frames_of_summary``); otherwise a first pass follows every conversation with the
     tracker and keeps only this one's frames."""
-    from wirelens.capture.fastread import file_size
-
     with _open(path) as capture:
-        if not options.bpf and file_size(path) >= BIG_FILE:
+        if not options.bpf and _holds_at_least(path, capture, BIG_FILE):
             chosen, warnings = _frames_of_summary(path, capture, number)
             return _explain(path, chosen, capture, options, first_conversation=number,
                             file_warnings=warnings)
-        chosen = _frames_followed(path, capture, number, _compile(options.bpf))
-        return _explain(path, chosen, capture, options, first_conversation=number)
+        followed = _frames_followed(path, capture, number, _compile(options.bpf))
+        return _explain(path, followed, capture, options, first_conversation=number,
+                        file_warnings=_file_warnings(capture.warnings)
+                        + followed.warnings(path, number))
 
 
-BIG_FILE = 32 << 20  # bytes from which --conversation starts from the overview
+BIG_FILE = 32 << 20  # bytes of capture data from which --conversation starts from the overview
+
+
+def _holds_at_least(path: str, capture: CaptureFile, size: int) -> bool:
+    """Whether the capture data is ``size`` bytes or more: the file's size, or for gzip
+    what it decompresses to (read up to ``size``: a small file can hold millions of
+    frames, and following each of them would take minutes)."""
+    from wirelens.capture.fastread import file_size
+
+    if not capture.compressed:
+        return file_size(path) >= size
+    stream = capture._stream
+    stream.rewind()
+    return stream.skip(size) >= size
+
+
+class _Kept(list[Frame]):
+    """A conversation's frames, the first ``PER_PACKET`` of them (and ``PER_PACKET_BYTES``
+    at most); ``seen`` counts them all."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen = 0
+        self._size = 0
+
+    def add(self, frame: Frame) -> None:
+        self.seen += 1
+        self._size += len(frame.data)
+        if len(self) < PER_PACKET and self._size <= PER_PACKET_BYTES:
+            self.append(frame)
+
+    def warnings(self, path: str, number: int) -> list[Message]:
+        if self.seen == len(self):
+            return []
+        text = (f"{path}: conversation {number} has {self.seen} packets; the first "
+                f"{len(self)} are explained one by one (--summary tells all of it)")
+        return [msg("warning.file", text=text)]
 
 
 def _frames_followed(path: str, capture: CaptureFile, number: int, bpf: BpfFilter | None
-                     ) -> list[Frame]:
+                     ) -> _Kept:
     from wirelens.explain.conversation import ConversationTracker
     from wirelens.explain.dissect import dissect, segment_of
 
     tracker = ConversationTracker(keep_packets=False, max_anomalies=0)
-    chosen: list[Frame] = []
+    chosen = _Kept()
     for frame in _filtered(capture, bpf, [0, 0]):
         seg = segment_of(dissect(frame))
         if seg is not None and tracker.feed(seg).conversation == number:
-            chosen.append(frame)
-    if not chosen:
+            chosen.add(frame)
+    if not chosen.seen:
         _no_such(path, capture, number, tracker._count)
     return chosen
 
@@ -334,11 +442,12 @@ def _frames_of_summary(path: str, capture: CaptureFile, number: int
     assert found is not None
     ends = {_endpoint(found.client), _endpoint(found.server)}
     narrow = [np.uint64(k) for k in ends if k < 1 << 64]
-    chosen: list[Frame] = []
+    chosen = _Kept()
+    wanted = min(found.packet_count, PER_PACKET)
     try:
         for rec in BlockReader(capture):
             tcp = decode(rec).tcp
-            if len(chosen) >= found.packet_count or not len(tcp) \
+            if len(chosen) >= wanted or not len(tcp) \
                     or int(tcp.index[-1]) < found.first_packet:
                 continue
             hit = np.zeros(len(tcp), dtype=bool)
@@ -348,11 +457,14 @@ def _frames_of_summary(path: str, capture: CaptureFile, number: int
             for row, (src, dst) in tcp.wide.items():
                 hit[row] = {src, dst} == ends
             hit &= tcp.index >= found.first_packet
-            for row in np.flatnonzero(hit)[: found.packet_count - len(chosen)].tolist():
-                chosen.append(rec.frame(int(tcp.row[row])))
+            for row in np.flatnonzero(hit)[: wanted - len(chosen)].tolist():
+                chosen.add(rec.frame(int(tcp.row[row])))
     except Fallback:  # damage inside gzip data: the overview was read frame by frame too
-        return _frames_followed(path, capture, number, None), []
-    return chosen, [w for w in ov.warnings if w.key == "warning.file"]
+        followed = _frames_followed(path, capture, number, None)
+        return followed, followed.warnings(path, number)
+    chosen.seen = found.packet_count
+    return chosen, [w for w in ov.warnings if w.key == "warning.file"] + chosen.warnings(
+        path, number)
 
 
 def _endpoint(text: str) -> int:

@@ -17,12 +17,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from wirelens.files import OutputError, check_target, invoking_user, write_atomically
+from wirelens.files import (
+    TEMPORARY,
+    OutputError,
+    Outputs,
+    check_target,
+    check_writable,
+    invoking_user,
+    relaying,
+    write_atomically,
+)
 
 if TYPE_CHECKING:  # the overview of a file as JSON reports nothing: loaded where used
     from wirelens.explain.model import Explanation
-
-TEMPORARY = "-"
 
 
 def add_arguments(parser: argparse.ArgumentParser, *, with_force: bool) -> None:
@@ -54,24 +61,40 @@ class Targets:
 
 
 def targets(args: argparse.Namespace, inputs: int = 1) -> Targets:
-    """The files asked for, checked before any work is done (raises ``OutputError``)."""
+    """The files asked for, checked before any work is done (raises ``OutputError``):
+    each one different (``--save`` too), absent or a regular file with ``--force``, in a
+    folder where it can be written."""
     html = args.html or (TEMPORARY if args.open else None)
     out = Targets(html, args.svg, args.markdown, args.open, bool(getattr(args, "force", False)))
-    named = [p for p in (out.html, out.svg, out.markdown) if p and p != TEMPORARY]
-    if len(set(named)) < len(named):
-        raise OutputError("--html, --svg and --markdown need different files")
+    save = getattr(args, "save", None)
+    named = [p for p in (out.html, out.svg, out.markdown, save) if p and p != TEMPORARY]
+    if len({_same_file_key(p) for p in named}) < len(named):
+        raise OutputError("--html, --svg, --markdown and --save need different files")
     if inputs > 1 and named:
         raise OutputError("--html, --svg and --markdown write one capture: give one file "
                           "(or --html - for a temporary page per capture)")
     for path in named:
         check_target(path, force=out.force)
+        check_writable(path)
     return out
 
 
-def _write_text(path: str, text: str, force: bool) -> int:
-    data = text.encode("utf-8")
-    write_atomically(path, lambda out: out.write(data), force=force)
-    return len(data)
+def _same_file_key(path: str) -> tuple[int, int] | str:
+    """What two names of one file have in common: its inode, else its absolute path."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return os.path.realpath(path)
+    return st.st_dev, st.st_ino
+
+
+def outputs(args: argparse.Namespace, inputs: int = 1) -> Outputs:
+    """The files this command line names: all a relaying child may have written."""
+    html = args.html or (TEMPORARY if args.open else None)
+    named = (html, args.svg, args.markdown, getattr(args, "save", None))
+    return Outputs(frozenset(p for p in named if p and p != TEMPORARY),
+                   bool(getattr(args, "force", False)), html,
+                   inputs if html == TEMPORARY else 0, bool(args.open))
 
 
 def _temporary_page() -> str:
@@ -80,33 +103,37 @@ def _temporary_page() -> str:
     return path
 
 
+def _write_text(path: str, text: str, force: bool, note: str,
+                say: Callable[[str], None]) -> None:
+    data = text.encode("utf-8")
+    write_atomically(path, lambda out: out.write(data), force=force,
+                     note=note.replace("{kib}", f"{len(data) / 1024:.0f}"), say=say)
+
+
 def write(exp: Explanation, lang: str, wanted: Targets,
-          say: Callable[[str], None] = lambda line: print(line, file=sys.stderr)) -> list[str]:
-    """Writes every file asked for; returns the paths written (the page first)."""
+          say: Callable[[str], None] = lambda line: print(line, file=sys.stderr)) -> None:
+    """Writes every file asked for, each said once it is in place (by the root parent,
+    for a relaying child: see ``files.Relay``)."""
     from wirelens.render.html import render_page
     from wirelens.render.markdown import render_markdown
     from wirelens.render.svg import ladder_document
 
-    written = []
     if wanted.html:
-        temporary = wanted.html == TEMPORARY
-        path = _temporary_page() if temporary else wanted.html
-        size = _write_text(path, render_page(exp, lang), force=temporary or wanted.force)
-        if temporary:
-            print(path, flush=True)  # on stdout, for scripts: the one thing printed there
-        say(f"wrote the page {path} ({size / 1024:.0f} KiB, {len(exp.packets)} packets)")
-        written.append(path)
+        page = wanted.html
+        if page == TEMPORARY and not relaying():  # a relaying child's parent makes it
+            page = _temporary_page()
+        _write_text(page, render_page(exp, lang), page != wanted.html or wanted.force,
+                    "wrote the page {path} ({kib} KiB, " + f"{len(exp.packets)} packets)", say)
+        if page != wanted.html:
+            print(page, flush=True)  # on stdout, for scripts: the one thing printed there
         if wanted.open:
-            open_in_browser(path, say)
+            open_in_browser(page, say)
     if wanted.svg:
-        size = _write_text(wanted.svg, ladder_document(exp, lang), wanted.force)
-        say(f"wrote the ladder {wanted.svg} ({size / 1024:.0f} KiB)")
-        written.append(wanted.svg)
+        _write_text(wanted.svg, ladder_document(exp, lang), wanted.force,
+                    "wrote the ladder {path} ({kib} KiB)", say)
     if wanted.markdown:
-        size = _write_text(wanted.markdown, render_markdown(exp, lang), wanted.force)
-        say(f"wrote the report {wanted.markdown} ({size / 1024:.0f} KiB)")
-        written.append(wanted.markdown)
-    return written
+        _write_text(wanted.markdown, render_markdown(exp, lang), wanted.force,
+                    "wrote the report {path} ({kib} KiB)", say)
 
 
 def open_in_browser(path: str, say: Callable[[str], None]) -> bool:

@@ -349,9 +349,15 @@ def test_stale_objects_of_a_dead_run_are_removed(via: str) -> None:
     subprocess.run(["ip", "netns", "add", f"{name}-c"], check=True)
     subprocess.run(["ip", "link", "add", f"{name}-s", "type", "veth", "peer", "name",
                     f"{name}-c"], check=True)
-    holder = subprocess.Popen(["sleep", "300"], env={**os.environ, lab.HOLDER_ENV: f"{name}-c"},
-                              start_new_session=True)
+    env = {**os.environ, lab.HOLDER_ENV: f"{name}-c"}
+    holder = subprocess.Popen(["unshare", "--net", "--", "cat"], env=env,
+                              stdin=subprocess.PIPE, start_new_session=True)
+    # Not a holder, though its environment names the lab: --cleanup leaves it alone.
+    bystander = subprocess.Popen(["sleep", "300"], env=env, start_new_session=True)
     try:
+        deadline = time.monotonic() + 10
+        while len(lab_objects(gone.pid)) < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)  # until unshare has made the holder's namespace
         assert len(lab_objects(gone.pid)) == 4  # netns, two links, a holder
         if via == "cleanup":
             done, _ = demo("lab", "--cleanup")
@@ -363,9 +369,11 @@ def test_stale_objects_of_a_dead_run_are_removed(via: str) -> None:
             assert done.returncode == 0, done.stderr
         assert lab_objects(gone.pid) == []
         assert holder.wait(timeout=10) == -signal.SIGKILL
+        assert bystander.poll() is None
     finally:
-        holder.kill()
-        holder.wait()
+        for proc in (holder, bystander):
+            proc.kill()
+            proc.wait()
         subprocess.run(["ip", "netns", "delete", f"{name}-c"], capture_output=True)
         subprocess.run(["ip", "link", "delete", f"{name}-s"], capture_output=True)
 

@@ -21,6 +21,7 @@ import numpy as np
 from wirelens.capture.pcapfile import (
     _DISSECTED,
     _READ_ERRORS,
+    MAX_FRAME,
     MAX_RECORD,
     RECORD_HEADER,
     CaptureFile,
@@ -101,6 +102,8 @@ class BlockReader:
                 at = np.array(offsets, dtype=np.int64)
                 heads = bytes_at(data, at, 16).view(head)
                 sec, frac, caplen, orig_len = (heads[f].astype(np.int64) for f in _FIELDS)
+                if int(caplen.max()) > MAX_FRAME:
+                    raise Fallback("a frame longer than a frame is kept")
                 m = len(offsets)
                 tally.cut += int(np.count_nonzero(orig_len > caplen))
                 if snaplen:
@@ -115,6 +118,8 @@ class BlockReader:
                                   ts_ns[lo:hi], links[lo:hi], orig_len[lo:hi])
                 count += m
             rest = len(data) - tail
+            if rest >= 16 and MAX_FRAME < caplen_at(data, tail + 8)[0] <= MAX_RECORD:
+                raise Fallback("a frame longer than a frame is kept: cut frame by frame")
             if rest >= 16 and caplen_at(data, tail + 8)[0] > MAX_RECORD:
                 problem = (f"frame {count + 1} at byte {base + tail} claims "
                            f"{caplen_at(data, tail + 8)[0]} captured bytes")

@@ -201,21 +201,32 @@ def _overview(path: str, progress: Callable[[int], None] | None, columnar: bool)
 
 
 def fast_json(path: str, lang: str, out: Writer, progress: Callable[[int], None] | None = None,
-              shares: int = 0) -> None:
+              shares: int = 0, told: Callable[[list[Message]], object] | None = None
+              ) -> None:
     """The overview of ``path`` written to ``out`` as ``render.overview.write_json`` writes
     it, the conversations followed in ``shares`` processes (0: as the machine and the file
-    size suggest). Nothing is written unless the whole file could be read. Raises as
-    ``fast_overview``."""
+    size suggest); its warnings handed to ``told`` too. Nothing is written unless the
+    whole file could be read. Raises as ``fast_overview``."""
     if shares <= 0:
         shares = 2 if (os.cpu_count() or 1) > 1 and file_size(path) >= SHARE_MIN_BYTES else 1
     with _rare_collections():
         try:
             ov, kinds, lines, more, done = _sharded(path, lang, progress, shares)
         except Fallback:
-            write_json(_overview(path, progress, columnar=False), lang, out)
+            whole = _overview(path, progress, columnar=False)
+            write_json(whole, lang, out)
+            if told is not None:
+                told(list(whole.warnings))
             return
+
+        def warnings() -> list[Message]:
+            said = more()
+            if told is not None:
+                told(said)
+            return said
+
         try:
-            write_document(ov, Catalog(lang), out, kinds, lines, more)
+            write_document(ov, Catalog(lang), out, kinds, lines, warnings)
         finally:
             lines.close()
             done()

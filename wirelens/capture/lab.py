@@ -502,9 +502,26 @@ def _holders() -> list[tuple[int, int]]:
         for variable in variables:
             if variable.startswith(marker):
                 owner = _owner(variable[len(marker):].decode(errors="replace"))
-                if owner is not None:
+                if owner is not None and _is_holder(int(entry)):
                     out.append((int(entry), owner))
     return out
+
+
+def _is_holder(pid: int) -> bool:
+    """Whether ``pid`` is what ``_spawn_holder`` starts, not just any process whose
+    environment names a lab (a shell started from a demo's, a user's own program): ``cat``
+    as ``unshare`` left it, leading its own session, in a network namespace of its own."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            argv = fh.read().split(b"\0")
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+        own_namespace = namespace_id(f"/proc/{pid}/ns/net") != namespace_id("/proc/self/ns/net")
+    except (OSError, IndexError):
+        return False
+    session = int(fields[3])  # after the state: ppid, pgrp, session
+    return argv[:1] == [b"cat"] and len([a for a in argv if a]) == 1 and session == pid \
+        and own_namespace
 
 
 def cleanup(commands: Commands | None = None, keep_owner: int | None = None) -> list[str]:

@@ -26,6 +26,11 @@ __all__ = ["CaptureError", "CaptureFile", "PcapngStream", "open_capture", "write
            "write_pcapng"]
 
 MAX_RECORD = 256 * 1024 * 1024  # no real frame or block is this big: a bigger length is damage
+# Bytes of one frame kept (libpcap's largest snap length): the rest of a longer one is read
+# past, not held, so one record cannot fill the memory. Frame.orig_len keeps its length.
+MAX_FRAME = 262144
+_MAX_BODY = MAX_FRAME + 4096  # bytes of a pcapng block body kept: a frame and its header
+MAX_COMMENTS = 4 << 20  # characters of section comments kept, all sections together
 _CHUNK = 1 << 20  # read in pieces so a damaged length cannot make us allocate it up front
 _REPLAY = 1 << 16  # bytes of a pipe kept so that the header check can go back to the start
 _READ_ERRORS = (OSError, EOFError, zlib.error)  # gzip reports damage with all three
@@ -107,6 +112,16 @@ class _Stream:
             self._kept += data
         return data
 
+    def skip(self, n: int) -> int:
+        """Reads past ``n`` bytes, a piece at a time; returns how many there were."""
+        done = 0
+        while done < n:
+            got = len(self.read(min(n - done, _CHUNK)))
+            if not got:
+                break
+            done += got
+        return done
+
     def rewind(self) -> None:
         if self.seekable:
             self.fh.seek(0)
@@ -129,6 +144,7 @@ class _Block(NamedTuple):
     btype: int
     endian: str
     body: bytes  # between the leading length and the trailing length
+    cut: int = 0  # bytes of a longer body read past (see _MAX_BODY)
 
 
 @dataclass
@@ -148,12 +164,22 @@ class _Tally:
     over_snap: int = 0  # frames longer than the snap length their header declared
     no_ts: int = 0  # Simple Packet Blocks, which carry no time stamp
     odd_links: Counter[int] = field(default_factory=Counter)
+    long: int = 0  # frames longer than MAX_FRAME, kept cut
+    first_long: tuple[int, int] = (0, 0)  # (frame number, captured length) of the first
     unknown_blocks: Counter[int] = field(default_factory=Counter)
     custom: int = 0  # pcapng Custom Blocks passed over
 
-    def frame(self, linktype: int, snaplen: int, data: bytes, orig_len: int) -> None:
-        self.cut += orig_len > len(data)
-        self.over_snap += 0 < snaplen < len(data)
+    def longer(self, index: int, length: int) -> None:
+        self.long += 1
+        if self.long == 1:
+            self.first_long = (index, length)
+
+    def frame(self, linktype: int, snaplen: int, data: bytes, orig_len: int,
+              captured: int = -1) -> None:
+        """``captured``: the length in the file, when longer than the ``data`` kept."""
+        captured = max(captured, len(data))
+        self.cut += orig_len > captured
+        self.over_snap += 0 < snaplen < captured
         if linktype not in _DISSECTED:
             self.odd_links[linktype] += 1
 
@@ -167,6 +193,10 @@ class _Tally:
                           "numbered as frames, as Wireshark numbers them"),
         ]  # fmt: skip
         out = [f"{path}: {n} {text}" for n, text in notes if n]
+        if self.long:
+            index, length = self.first_long
+            out.append(f"{path}: {self.long} frame(s) hold more than {MAX_FRAME} bytes and "
+                       f"keep only their first {MAX_FRAME} (frame {index}: {length} bytes)")
         odd = "is not one wirelens dissects; its {} frame(s) stay raw bytes"
         out += [
             f"{path}: link type {lt} {odd.format(n)}" for lt, n in sorted(self.odd_links.items())
@@ -235,16 +265,20 @@ class CaptureFile:
             if caplen > MAX_RECORD:
                 problem = f"frame {index} at byte {start} claims {caplen} captured bytes"
                 return self._stop(_Problem(problem, truncated=False))
-            data = s.read(caplen)
-            if len(data) < caplen:
+            kept = min(caplen, MAX_FRAME)
+            data = s.read(kept)
+            if len(data) < kept or s.skip(caplen - kept) < caplen - kept:
                 return self._stop(_truncated(s, f"data of frame {index}"))
-            tally.frame(linktype, snaplen, data, orig_len)
+            if caplen > MAX_FRAME:
+                tally.longer(index, caplen)
+            tally.frame(linktype, snaplen, data, orig_len, caplen)
             yield Frame(index, sec * 10**9 + frac * ns_per_tick, data, linktype, orig_len)
 
     def _pcapng_frames(self, tally: _Tally) -> Iterator[Frame]:
         s, endian = self._stream, "<"
         ifaces: list[_Iface] = []
         self.comments.clear()
+        kept_comments = 0
         index = 0
         pending: list[Frame] = []  # Custom Blocks waiting for a time
         seen_packet, last_ns = False, 0
@@ -261,7 +295,10 @@ class CaptureFile:
                 major, comments = _section(body, endian)
                 if major != 1:
                     return self._stop(_Problem(f"{where} is pcapng version {major}", False))
-                self.comments.extend(comments)
+                for comment in comments:  # thousands of sections: their comments are bounded
+                    if kept_comments + len(comment) <= MAX_COMMENTS:
+                        self.comments.append(comment)
+                        kept_comments += len(comment)
                 ifaces = []
             elif got.btype == _IDB:
                 iface = _interface(body, endian)
@@ -270,11 +307,15 @@ class CaptureFile:
                     iface = _Iface(LINKTYPE_ETHERNET, 0)  # keep later interface numbers right
                 ifaces.append(iface)
             elif got.btype in (_EPB, _PB, _SPB):
-                packet = _packet(got.btype, body, endian, ifaces)
+                packet = _packet(got.btype, body, endian, ifaces, got.cut)
                 if isinstance(packet, str):
                     self.warnings.append(f"{self.path}: {where} {packet}; skipped")
                     continue
                 iid, ticks, data, orig_len = packet
+                captured = len(data) + got.cut
+                if captured > MAX_FRAME:  # cut to the bytes a frame keeps
+                    tally.longer(index + 1, captured)
+                    data = data[:MAX_FRAME]
                 iface = ifaces[iid]
                 if ticks is None:
                     tally.no_ts += 1
@@ -282,7 +323,7 @@ class CaptureFile:
                 else:  # floor division is exact whenever the tick is a whole number of ns
                     ts_ns = ticks * 10**9 // iface.ticks_per_s + iface.offset_s * 10**9
                 index += 1
-                tally.frame(iface.linktype, iface.snaplen, data, orig_len)
+                tally.frame(iface.linktype, iface.snaplen, data, orig_len, captured)
                 if pending:  # Custom Blocks before the first packet take its time
                     yield from (replace(f, ts_ns=ts_ns) for f in pending)
                     pending.clear()
@@ -293,7 +334,7 @@ class CaptureFile:
             elif got.btype in _CUSTOM_BLOCKS:
                 tally.custom += 1
                 index += 1
-                data = body[4:]  # after its Private Enterprise Number, as Wireshark counts it
+                data = body[4 : 4 + MAX_FRAME]  # after its Private Enterprise Number
                 pending.append(Frame(index, last_ns, data, LINKTYPE_PCAPNG_BLOCK, len(data)))
                 if seen_packet:  # else held until a packet gives them a time
                     yield from pending
@@ -335,13 +376,18 @@ def _read_block(s: _Stream, endian: str) -> _Block | _Problem | None:
     claim = f"pcapng block at byte {start} claims a length of {length} bytes"
     if length < (28 if btype == _SHB else 12) or length % 4 or length > MAX_RECORD:
         return _Problem(claim, truncated=False)
-    rest = s.read(length - 8 - len(prefix))
-    if len(rest) < length - 8 - len(prefix):
+    size = length - 8 - len(prefix)  # the rest of the body and the trailing length
+    cut = max(0, size - 4 - _MAX_BODY)  # a longer body's end is read past, not kept
+    rest = s.read(size - 4 - cut)
+    if len(rest) < size - 4 - cut or s.skip(cut) < cut:
         return _truncated(s, f"{_name(btype)} at byte {start}")
-    (trailer,) = struct.unpack_from(endian + "I", rest, len(rest) - 4)
+    tail = s.read(4)
+    if len(tail) < 4:
+        return _truncated(s, f"{_name(btype)} at byte {start}")
+    (trailer,) = struct.unpack(endian + "I", tail)
     if trailer != length:
         return _Problem(f"{claim} but ends with {trailer}", truncated=False)
-    return _Block(start, btype, endian, prefix + rest[:-4])
+    return _Block(start, btype, endian, prefix + rest, cut)
 
 
 def _options(data: bytes, endian: str) -> Iterator[tuple[int, bytes]]:
@@ -383,14 +429,15 @@ def _interface(body: bytes, endian: str) -> _Iface | None:
 
 
 def _packet(
-    btype: int, body: bytes, endian: str, ifaces: list[_Iface]
+    btype: int, body: bytes, endian: str, ifaces: list[_Iface], cut: int = 0
 ) -> tuple[int, int | None, bytes, int] | str:
-    """(interface, time stamp in ticks or None, data, orig_len) of EPB/PB/SPB, or what's wrong."""
+    """(interface, time stamp in ticks or None, data, orig_len) of EPB/PB/SPB, or what's
+    wrong; ``cut`` bytes of the body were read past (the data is then cut short too)."""
     if btype == _SPB:
         if len(body) < 4 or not ifaces:
             return "is too short" if len(body) < 4 else "comes before any interface"
         (orig_len,) = struct.unpack_from(endian + "I", body)
-        caplen = min(orig_len, len(body) - 4, ifaces[0].snaplen or MAX_RECORD)
+        caplen = min(orig_len, len(body) + cut - 4, ifaces[0].snaplen or MAX_RECORD)
         return 0, None, body[4 : 4 + caplen], orig_len
     if len(body) < 20:
         return "is too short"
@@ -398,8 +445,8 @@ def _packet(
         iid, high, low, caplen, orig_len = struct.unpack_from(endian + "5I", body)
     else:
         iid, _drops, high, low, caplen, orig_len = struct.unpack_from(endian + "HH4I", body)
-    if caplen > len(body) - 20:
-        return f"claims {caplen} captured bytes but holds {len(body) - 20}"
+    if caplen > len(body) + cut - 20:
+        return f"claims {caplen} captured bytes but holds {len(body) + cut - 20}"
     if iid >= len(ifaces):
         return f"names interface {iid} but its section has {len(ifaces)}"
     return iid, high << 32 | low, body[20 : 20 + caplen], orig_len

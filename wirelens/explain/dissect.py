@@ -76,6 +76,7 @@ MAX_LAYERS = 12
 PAYLOAD_PREVIEW = 64  # characters of payload text shown in a field's value
 PCAPNG_BLOCK_PROBLEM = ("a pcapng Custom Block: private data of the tool that wrote the file, "
                         "not a packet (Wireshark lists it as a frame too)")
+SHOWN_BYTES = 4096  # bytes of a payload or padding kept in its value; its length says the rest
 
 
 # (transport, port) -> the application layer carried on that port, either way.
@@ -180,14 +181,15 @@ def dissect(frame: Frame, options: DissectOptions = NO_OPTIONS) -> Dissection:
     payload = data[start:end] if not problem or "cut" in facts else b""
     if payload and facts.get("fragment"):
         layers.append(Layer("IP fragment", start, len(payload), (
-            FieldValue("ip.fragment_payload", payload.hex(), preview(payload), start,
+            FieldValue("ip.fragment_payload", payload[:SHOWN_BYTES].hex(), preview(payload), start,
                        len(payload), "field.fragment", MappingProxyType({
                            "length": len(payload)})),
         )))
     elif payload and protocols and protocols[-1] in ("tcp", "udp"):
         layers.append(
             Layer("Payload", start, len(payload), (
-                FieldValue(f"{protocols[-1]}.payload", payload.hex(), preview(payload), start,
+                FieldValue(f"{protocols[-1]}.payload", payload[:SHOWN_BYTES].hex(),
+                           preview(payload), start,
                            len(payload), "field.payload",
                            MappingProxyType({"length": len(payload), "text": preview(payload)})),
             ))
@@ -197,6 +199,11 @@ def dissect(frame: Frame, options: DissectOptions = NO_OPTIONS) -> Dissection:
         layers.extend(_after_the_packet(frame, protocols, extra))
     return Dissection(frame, tuple(layers), tuple(protocols), MappingProxyType(facts), payload,
                       problem)
+
+
+def _shown(data: bytes) -> str:
+    """Bytes as hex pairs, the first ``SHOWN_BYTES`` of them (a hostile frame can be huge)."""
+    return data[:SHOWN_BYTES].hex(" ") + (" …" if len(data) > SHOWN_BYTES else "")
 
 
 def _after_the_packet(frame: Frame, protocols: list[str], extra: int) -> list[Layer]:
@@ -214,7 +221,7 @@ def _after_the_packet(frame: Frame, protocols: list[str], extra: int) -> list[La
             pad = 0  # Wireshark takes only zeros for padding; the rest is a trailer
     if pad:
         out.append(Layer("Padding", at, pad, (
-            FieldValue("eth.padding", data[at : at + pad].hex(), data[at : at + pad].hex(" "),
+            FieldValue("eth.padding", data[at : at + pad].hex(), _shown(data[at : at + pad]),
                        at, pad, "field.eth.padding", MappingProxyType({"length": pad})),
         )))
     rest = extra - pad
@@ -226,7 +233,7 @@ def _after_the_packet(frame: Frame, protocols: list[str], extra: int) -> list[La
         name = ETHERTYPE_CARRIERS[carriers[-1]] if carriers else "frame.extra"
         tail = data[at + pad : len(data) - fcs]
         out.append(Layer("Trailer", at + pad, len(tail), (
-            FieldValue(name, tail.hex(), tail.hex(" "), at + pad, len(tail),
+            FieldValue(name, tail[:SHOWN_BYTES].hex(), _shown(tail), at + pad, len(tail),
                        "field.eth.trailer", MappingProxyType({"length": len(tail)})),
         )))
     if fcs:

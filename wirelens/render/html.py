@@ -48,6 +48,7 @@ from wirelens.render.svg import (
 
 FIT_ROWS = 14  # a ladder this short is scaled to fit the screen's height in projection mode
 MAX_PACKETS = 300  # more steps than a lesson needs; keeps a page from a big capture small
+HEX_SHOWN = 4096  # of a frame's bytes on the page: its headers and a few screens of payload
 # Fields shown in projection mode (all are shown in the normal view); set TCP flags and
 # payloads are added per packet.
 KEY_FIELDS = frozenset({
@@ -180,7 +181,8 @@ def _step(p: PacketView, early: Sequence[CallView], calls: Sequence[CallView],
         "transitions": [both(t) for t in p.transitions],
         "warnings": [both(w) for w in p.warnings],
         "edges": edges,
-        "hex": p.data.hex(),
+        "hex": p.data[:HEX_SHOWN].hex(),
+        "hex_cut": len(p.data) if len(p.data) > HEX_SHOWN else 0,
         "layers": layers,
         "notes": notes,
         "calls": [_call(c, 0) for c in early] + [_call(c, p.index) for c in calls],

@@ -166,6 +166,7 @@
   function hexBox(step) {
     const box = el("section", "hex-box");
     add(box, el("h3", null, ui("html.hex")), el("p", "hex-help", ui("html.hex_help")));
+    if (step.hex_cut) add(box, el("p", "hex-help", ui("html.hex_cut", {shown: step.hex.length / 2, length: step.hex_cut})));
     const grid = el("div", "hex");
     const bytes = step.hex.match(/../g) || [];
     const kinds = new Array(bytes.length).fill("other");
