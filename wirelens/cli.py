@@ -118,7 +118,11 @@ def demo_parser() -> argparse.ArgumentParser:
                         help="with 'lab': remove every lab object a crashed run left behind")
     parser.add_argument("--port", type=int, default=0, help="server port (default: a free one)")
     parser.add_argument("--message", default="Hello, Server!", help="what the client sends")
-    parser.add_argument("--save", metavar="FILE", help="also write the capture (pcapng)")
+    parser.add_argument("--save", metavar="FILE",
+                        help="also write the capture (pcapng), the explanation in its comments")
+    parser.add_argument("--no-annotate", action="store_true",
+                        help="with --save: the capture and socket calls only, no explanation "
+                             "in the packet comments")
     parser.add_argument("--force", action="store_true", help="overwrite existing output files")
     reports.add_arguments(parser, with_force=False)
     from wirelens.demos import wired
@@ -197,6 +201,9 @@ def pcap_parser() -> argparse.ArgumentParser:
                              '"tcp port 80"')
     parser.add_argument("--merge", action="store_true",
                         help="several files as one capture, frames merged in time order")
+    parser.add_argument("--annotate", metavar="OUT",
+                        help="write a pcapng copy whose packet comments hold the explanation "
+                             "(Wireshark shows them: frame.comment)")
     reports.add_arguments(parser, with_force=True)
     return parser
 
@@ -240,6 +247,8 @@ def run_pcap(args: argparse.Namespace) -> int:
     options = pcapjob.Options(bpf=args.filter, lang=args.lang, fmt=args.format,
                               width=args.width)
     wanted = report_targets(args, len(files))
+    if args.annotate:
+        return _annotate(files, args, options)
     try:
         if wanted.any:  # the page, the SVG, the report: each capture explained packet by packet
             for path in files:
@@ -281,6 +290,35 @@ def run_pcap(args: argparse.Namespace) -> int:
     return 0
 
 
+def annotate_target(args: argparse.Namespace) -> None:
+    """``--annotate OUT`` checked before any work (and by a root parent, which writes it)."""
+    if not args.annotate:
+        return
+    from wirelens.annotate import AnnotateError, check_annotate_target
+
+    try:
+        check_annotate_target([*args.files, *([sample_path()] if args.sample else [])],
+                              args.annotate, force=args.force)
+    except AnnotateError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def _annotate(files: list[str], args: argparse.Namespace, options: object) -> int:
+    from wirelens import pcapjob
+    from wirelens.annotate import AnnotateError, annotate_file
+
+    assert isinstance(options, pcapjob.Options)
+    annotate_target(args)
+    try:
+        count = annotate_file(files[0], args.annotate, options, force=args.force,
+                              conversation=args.conversation)
+    except AnnotateError as exc:
+        raise UsageError(str(exc)) from exc
+    print(f"wrote {count} frames with their explanation in comments to {args.annotate}",
+          file=sys.stderr)
+    return 0
+
+
 def _size(path: str) -> int:
     from wirelens.capture.inherited import descriptor
 
@@ -310,6 +348,7 @@ def pcap_main(argv: Sequence[str] | None = None) -> int:
         open_for_child([*args.files, *([sample_path()] if args.sample else [])])
         try:
             report_targets(args, max(len(args.files) + int(args.sample), 1))
+            annotate_target(args)
         except UsageError as exc:
             return _fail("explain-pcap", str(exc))
     overview_only = args.summary and args.conversation is None and not (
