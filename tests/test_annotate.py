@@ -3,6 +3,7 @@ by tshark. Frames, time stamps and old comments must be those of the input."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from dataclasses import replace
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import RunCli
 from wirelens import cli
 from wirelens.capture.pcapfile import open_capture, write_pcap, write_pcapng
 from wirelens.explain.records import Frame
@@ -156,3 +158,21 @@ def test_not_a_capture_is_one_line(tmp_path: Path, capfd: pytest.CaptureFixture[
     err = capfd.readouterr().err
     assert err.count("\n") == 1 and "not a pcap or pcapng file" in err
     assert not (tmp_path / "out.pcapng").exists()
+
+
+@pytest.mark.live
+def test_demo_save_writes_the_annotations(run_cli: RunCli, tmp_path: Path) -> None:
+    saved, plain = tmp_path / "demo.pcapng", tmp_path / "plain.pcapng"
+    done = run_cli("explain-demo", "tcp", "--loopback", "--lang", "en", "--format", "json",
+                   "--save", str(saved))
+    assert done.returncode == 0, done.stderr
+    rows = tshark(saved, "frame.number", "frame.comment")
+    assert rows and all(comment for _, comment in rows)
+    assert rows[0][1].startswith("#1 handshake step 1/3 (SYN); client CLOSED → SYN_SENT")
+    again = run_cli("explain-pcap", str(saved), "--format", "json", "--lang", "en")
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["socket_calls"]  # the call log is still read back
+    done = run_cli("explain-demo", "tcp", "--loopback", "--format", "json", "--no-annotate",
+                   "--save", str(plain))
+    assert done.returncode == 0, done.stderr
+    assert not any(comment for _, comment in tshark(plain, "frame.number", "frame.comment"))
