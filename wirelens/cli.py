@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import NoReturn
 
 from wirelens import reports
@@ -35,11 +35,12 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def _common(parser: argparse.ArgumentParser, formats: Sequence[str] = ("text", "json"),
+            format_help: str = "") -> None:
     parser.add_argument("--lang", choices=LANGUAGES, default=default_language(),
                         help="language of the explanation (default: from the locale)")
-    parser.add_argument("--format", choices=("text", "json"), default="text",
-                        help="text for people, json for programs")
+    parser.add_argument("--format", choices=formats, default="text",
+                        help="text for people, json for programs" + format_help)
     parser.add_argument("--width", type=int, default=0, help="terminal width (default: detect)")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--step", action="store_true",
@@ -190,7 +191,7 @@ def pcap_parser() -> argparse.ArgumentParser:
     parser.add_argument("files", nargs="*", metavar="FILE", help="pcap or pcapng files (.gz too)")
     parser.add_argument("--sample", action="store_true",
                         help="explain the capture shipped with wirelens")
-    _common(parser)
+    _common(parser, (*("text", "json"), *TABLE_ONLY_FORMATS), "; csv or html with --table")
     parser.add_argument("--summary", action="store_true",
                         help="the overview only: each conversation's story, verdict and "
                              "anomalies, no per-packet layers (the default above 1 MB)")
@@ -201,6 +202,13 @@ def pcap_parser() -> argparse.ArgumentParser:
                              '"tcp port 80"')
     parser.add_argument("--merge", action="store_true",
                         help="several files as one capture, frames merged in time order")
+    parser.add_argument("--table", action="store_true",
+                        help="one table of many captures (folders read recursively): a row "
+                             "per TCP conversation, and per file without a complete "
+                             "handshake; --format text, csv, json or html")
+    parser.add_argument("--dask", metavar="ADDRESS",
+                        help="with --table or --summary of several files: read them on this "
+                             "Dask cluster (tcp://host:8786) instead of the local cores")
     parser.add_argument("--annotate", metavar="OUT",
                         help="write a pcapng copy whose packet comments hold the explanation "
                              "(Wireshark shows them: frame.comment)")
@@ -242,6 +250,12 @@ def run_pcap(args: argparse.Namespace) -> int:
     files = list(args.files) + ([sample_path()] if args.sample else [])
     if not files:
         raise UsageError("no capture file given (or use --sample)")
+    if args.table:
+        return _table(files, args)
+    if args.format in TABLE_ONLY_FORMATS:
+        raise UsageError(f"--format {args.format} goes with --table")
+    if args.dask and not args.summary:
+        raise UsageError("--dask goes with --table or --summary")
     if args.conversation is not None and args.conversation < 1:
         raise UsageError(f"--conversation {args.conversation}: conversations count from 1")
     options = pcapjob.Options(bpf=args.filter, lang=args.lang, fmt=args.format,
@@ -280,7 +294,7 @@ def run_pcap(args: argparse.Namespace) -> int:
             return 0
         several = len(files) > 1 and args.format == "json"
         _write("[\n" if several else "")
-        for i, (_path, text, error) in enumerate(pcapjob.render_overviews(files, options)):
+        for i, (_path, text, error) in enumerate(_overviews(files, options, args.dask)):
             if error:
                 raise UsageError(error)
             _write((",\n" if several and i else "") + (text.rstrip("\n") if several else text))
@@ -288,6 +302,45 @@ def run_pcap(args: argparse.Namespace) -> int:
     except pcapjob.JobError as exc:
         raise UsageError(str(exc)) from exc
     return 0
+
+
+TABLE_ONLY_FORMATS = ("csv", "html")
+
+
+def _table(files: list[str], args: argparse.Namespace) -> int:
+    from wirelens import tablejob
+    from wirelens.distribute import DaskError
+
+    clash = [name for name, given in (("--conversation", args.conversation is not None),
+                                      ("--merge", args.merge), ("--annotate", args.annotate),
+                                      ("--filter", args.filter), ("--html", args.html),
+                                      ("--svg", args.svg), ("--markdown", args.markdown),
+                                      ("--step", args.step), ("--quiz", args.quiz)) if given]
+    if clash:
+        raise UsageError(f"--table does not go with {clash[0]}")
+    try:
+        rows = tablejob.table_rows(files, dask=args.dask)
+    except (tablejob.TableError, DaskError) as exc:
+        raise UsageError(str(exc)) from exc
+    _write(tablejob.render(rows, args.format, args.lang, args.width))
+    return 0
+
+
+def _overviews(files: list[str], options: object, dask: str | None
+               ) -> Iterator[tuple[str, str, str]]:
+    from wirelens import pcapjob
+
+    assert isinstance(options, pcapjob.Options)
+    if not dask:
+        yield from pcapjob.render_overviews(files, options)
+        return
+    from wirelens.distribute import DaskError
+    from wirelens.tablejob import summaries
+
+    try:
+        yield from summaries(files, options, dask)
+    except DaskError as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def annotate_target(args: argparse.Namespace) -> None:
