@@ -398,6 +398,10 @@ def pcap_main(argv: Sequence[str] | None = None) -> int:
     if os.geteuid() == 0:  # open the files as root, parse them as the user (or nobody)
         from wirelens.capture.inherited import open_for_child
 
+        if args.table:  # the folders walked as root: the child may not be let in
+            from wirelens.tablejob import find_files
+
+            args.files = find_files(args.files)
         open_for_child([*args.files, *([sample_path()] if args.sample else [])])
         try:
             report_targets(args, max(len(args.files) + int(args.sample), 1))

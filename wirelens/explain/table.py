@@ -26,6 +26,7 @@ RETRANSMISSION_KINDS = ("retransmission", "fast-retransmission", "spurious-retra
 REASONS = ("error", "empty", "no-tcp", "refused", "unanswered", "one-direction", "no-syn",
            "partial")
 KINDS = ("conversation", "file", "error")
+SYN_LETTERS = frozenset("ST")  # Zeek's history of a client's SYN, sent again (T) or not
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +70,11 @@ def why_no_handshake(ov: Overview, conversations: Sequence[ConversationSummary])
         return "no-tcp"
     if any(s.handshake == "refused" for s in conversations):
         return "refused"
-    one_way = all(_one_way(s.history) for s in conversations)
-    if one_way:
-        unanswered = any(s.handshake == "unanswered" for s in conversations)
-        return "unanswered" if unanswered else "one-direction"
+    if all(_one_way(s.history) for s in conversations):
+        # a client that sent nothing but SYNs was never answered; one that went on
+        # (an ACK, data) was, and the answers are missing from the capture
+        syns_only = all(set(s.history.lstrip("^")) <= SYN_LETTERS for s in conversations)
+        return "unanswered" if syns_only else "one-direction"
     if all(s.handshake == "none" for s in conversations):
         return "no-syn"
     if any(s.handshake == "unanswered" for s in conversations):
