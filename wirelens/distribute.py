@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
-CONNECT_TIMEOUT = "30s"  # to reach the scheduler; a wrong address says so after this
+CONNECT_TIMEOUT = "10s"  # to reach the scheduler; a wrong address says so after this
 
 
 class DaskError(Exception):
@@ -84,7 +84,7 @@ def _on_dask(work: Callable[[Item], Result], items: Sequence[Item], address: str
         # pure=False: two equal items (the same file named twice) are two tasks
         futures = client.map(work, items, pure=False)
         finished = 0
-        for _ in as_completed(futures):
+        for _ in as_completed(futures, loop=client.loop):
             finished += 1
             if done is not None:
                 done(finished)
