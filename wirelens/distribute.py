@@ -83,18 +83,25 @@ def _on_dask(work: Callable[[Item], Result], items: Sequence[Item], address: str
     try:
         # pure=False: two equal items (the same file named twice) are two tasks
         futures = client.map(work, items, pure=False)
-        finished = 0
-        for _ in as_completed(futures, loop=client.loop):
-            finished += 1
-            if done is not None:
-                done(finished)
-        for item, future in zip(items, futures, strict=True):
+        where = {future.key: i for i, future in enumerate(futures)}
+        results: dict[int, Result] = {}
+        following = 0
+        # results come back in batches as they finish, errors as values, not raised
+        finished = as_completed(futures, with_results=True, raise_errors=False,
+                                loop=client.loop)
+        for count, (future, result) in enumerate(finished, start=1):
+            i = where[future.key]
             if future.status == "finished":
-                yield future.result()
-                continue
-            error = f"the Dask cluster could not run it: {future.exception()!r}"
-            if failed is None:
-                raise DaskError(error)
-            yield failed(item, error)
+                results[i] = result
+            else:
+                error = f"the Dask cluster could not run it: {result!r}"
+                if failed is None:
+                    raise DaskError(error)
+                results[i] = failed(items[i], error)
+            if done is not None:
+                done(count)
+            while following in results:
+                yield results.pop(following)
+                following += 1
     finally:
         client.close()
