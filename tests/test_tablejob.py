@@ -113,7 +113,7 @@ def test_csv_json_and_text_agree(classroom: Path, capfd: pytest.CaptureFixture[s
                                                       "en", str(classroom)))))
     document = json.loads(run_table(capfd, "--format", "json", "--lang", "en",
                                     str(classroom)))
-    assert document["format"] == "wirelens.table" and document["columns"] == list(COLUMNS)
+    assert document["schema"] == "wirelens.table" and document["columns"] == list(COLUMNS)
     assert [r["file"] for r in table] == [r["file"] for r in document["rows"]]
     assert [r["kind"] for r in table] == [r["kind"] for r in document["rows"]]
     late = next(r for r in table if r["reason"] == "no-syn")

@@ -84,7 +84,7 @@ def to_csv(rows: Sequence[TableRow], lang: str) -> str:
 def to_json(rows: Sequence[TableRow], lang: str) -> str:
     cat = Catalog(lang)
     document = {
-        "format": TABLE_FORMAT,
+        "schema": TABLE_FORMAT,
         "schema_version": TABLE_SCHEMA,
         "language": lang,
         "files": len(dict.fromkeys(r.file for r in rows)),
