@@ -411,10 +411,16 @@ def pcap_main(argv: Sequence[str] | None = None) -> int:
     overview_only = args.summary and args.conversation is None and not (
         args.html or args.open or args.svg or args.markdown)
     def prepare() -> None:
-        warm_up_overview(args.lang, args.format, bool(args.filter))
+        if overview_only and not args.table:
+            warm_up_overview(args.lang, args.format, bool(args.filter))
+        else:
+            warm_up()
+        if args.table or args.dask:  # the table's renderers, and dask.distributed
+            from wirelens import tablejob
 
-    return unprivileged("explain-pcap", lambda: run_pcap(args),
-                        prepare=prepare if overview_only else warm_up)
+            tablejob.warm_up(args.lang, args.format, bool(args.dask))
+
+    return unprivileged("explain-pcap", lambda: run_pcap(args), prepare=prepare)
 
 
 def unprivileged(prog: str, work: Callable[[], int],

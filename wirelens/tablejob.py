@@ -139,4 +139,8 @@ def warm_up(lang: str, fmt: str, dask: bool) -> None:
 
     preload(("csv", "rich.table", "rich.progress", *(("distributed",) if dask else ())))
     render([], fmt, lang)
+    if dask:  # the versions a client tells the scheduler: read from package files, cached
+        from distributed.versions import get_versions
+
+        get_versions()
 
