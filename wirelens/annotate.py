@@ -8,7 +8,9 @@ stay as they were. The input is never written to.
 
 from __future__ import annotations
 
+import argparse
 import os
+import sys
 from collections.abc import Sequence
 from typing import BinaryIO
 
@@ -50,6 +52,29 @@ def check_annotate_target(inputs: Sequence[str], target: str, *, force: bool) ->
         check_target(target, force=force)
     except OutputError as exc:
         raise AnnotateError(str(exc)) from exc
+
+
+def check_arguments(args: argparse.Namespace, inputs: Sequence[str]) -> None:
+    """``--annotate OUT`` with the rest of ``explain-pcap``'s command line: one input, a
+    target that may be written, and nothing else to write."""
+    if not args.annotate:
+        return
+    clash = [name for name, given in (("--html", args.html or args.open), ("--svg", args.svg),
+                                      ("--markdown", args.markdown), ("--merge", args.merge),
+                                      ("--summary", args.summary), ("--table", args.table),
+                                      ("--step", args.step), ("--quiz", args.quiz)) if given]
+    if clash:
+        raise AnnotateError(f"--annotate does not go with {clash[0]}")
+    check_annotate_target(inputs, args.annotate, force=args.force)
+
+
+def run_annotate(path: str, args: argparse.Namespace, options: pcapjob.Options) -> int:
+    """``explain-pcap FILE --annotate OUT`` once its arguments are checked."""
+    count = annotate_file(path, args.annotate, options, force=args.force,
+                          conversation=args.conversation)
+    print(f"wrote {count} frames with their explanation in comments to {args.annotate}",
+          file=sys.stderr)
+    return 0
 
 
 def annotate_file(path: str, target: str, options: pcapjob.Options, *, force: bool,
@@ -96,4 +121,4 @@ def annotated_save(data: bytes, exp: Explanation, lang: str) -> bytes:
 
 
 __all__ = ["AnnotateError", "annotate_file", "annotated_save", "check_annotate_target",
-           "comments_of"]
+           "check_arguments", "comments_of", "run_annotate"]

@@ -8,11 +8,14 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from wirelens import reports
 from wirelens.explain.catalog import LANGUAGES
 from wirelens.explain.model import Explanation
+
+if TYPE_CHECKING:
+    from wirelens import pcapjob
 
 SCENARIOS = ("tcp", "arp", "lab", "transfer")
 SAMPLE = "tcp-demo.pcapng"
@@ -251,7 +254,12 @@ def run_pcap(args: argparse.Namespace) -> int:
     if not files:
         raise UsageError("no capture file given (or use --sample)")
     if args.table:
-        return _table(files, args)
+        from wirelens.tablejob import TableError, run_table
+
+        try:
+            return run_table(files, args, _write)
+        except TableError as exc:
+            raise UsageError(str(exc)) from exc
     if args.format in TABLE_ONLY_FORMATS:
         raise UsageError(f"--format {args.format} goes with --table")
     if args.dask and not args.summary:
@@ -262,7 +270,13 @@ def run_pcap(args: argparse.Namespace) -> int:
                               width=args.width)
     wanted = report_targets(args, len(files))
     if args.annotate:
-        return _annotate(files, args, options)
+        from wirelens.annotate import AnnotateError, run_annotate
+
+        annotate_target(args)
+        try:
+            return run_annotate(files[0], args, options)
+        except AnnotateError as exc:
+            raise UsageError(str(exc)) from exc
     try:
         if wanted.any:  # the page, the SVG, the report: each capture explained packet by packet
             for path in files:
@@ -294,7 +308,9 @@ def run_pcap(args: argparse.Namespace) -> int:
             return 0
         several = len(files) > 1 and args.format == "json"
         _write("[\n" if several else "")
-        for i, (_path, text, error) in enumerate(_overviews(files, options, args.dask)):
+        for i, (_path, text, error) in enumerate(pcapjob.render_overviews(files, options)
+                                                 if not args.dask else
+                                                 _on_dask(files, options, args.dask)):
             if error:
                 raise UsageError(error)
             _write((",\n" if several and i else "") + (text.rstrip("\n") if several else text))
@@ -307,69 +323,24 @@ def run_pcap(args: argparse.Namespace) -> int:
 TABLE_ONLY_FORMATS = ("csv", "html")
 
 
-def _table(files: list[str], args: argparse.Namespace) -> int:
-    from wirelens import tablejob
-    from wirelens.distribute import DaskError
-
-    clash = [name for name, given in (("--conversation", args.conversation is not None),
-                                      ("--merge", args.merge), ("--annotate", args.annotate),
-                                      ("--filter", args.filter), ("--html", args.html),
-                                      ("--svg", args.svg), ("--markdown", args.markdown),
-                                      ("--step", args.step), ("--quiz", args.quiz)) if given]
-    if clash:
-        raise UsageError(f"--table does not go with {clash[0]}")
-    try:
-        rows = tablejob.table_rows(files, dask=args.dask)
-    except (tablejob.TableError, DaskError) as exc:
-        raise UsageError(str(exc)) from exc
-    _write(tablejob.render(rows, args.format, args.lang, args.width))
-    return 0
-
-
-def _overviews(files: list[str], options: object, dask: str | None
-               ) -> Iterator[tuple[str, str, str]]:
-    from wirelens import pcapjob
-
-    assert isinstance(options, pcapjob.Options)
-    if not dask:
-        yield from pcapjob.render_overviews(files, options)
-        return
-    from wirelens.distribute import DaskError
-    from wirelens.tablejob import summaries
+def _on_dask(files: list[str], options: pcapjob.Options, dask: str
+             ) -> Iterator[tuple[str, str, str]]:
+    from wirelens.tablejob import TableError, summaries
 
     try:
         yield from summaries(files, options, dask)
-    except DaskError as exc:
+    except TableError as exc:
         raise UsageError(str(exc)) from exc
 
 
 def annotate_target(args: argparse.Namespace) -> None:
     """``--annotate OUT`` checked before any work (and by a root parent, which writes it)."""
-    if not args.annotate:
-        return
-    from wirelens.annotate import AnnotateError, check_annotate_target
+    from wirelens.annotate import AnnotateError, check_arguments
 
     try:
-        check_annotate_target([*args.files, *([sample_path()] if args.sample else [])],
-                              args.annotate, force=args.force)
+        check_arguments(args, [*args.files, *([sample_path()] if args.sample else [])])
     except AnnotateError as exc:
         raise UsageError(str(exc)) from exc
-
-
-def _annotate(files: list[str], args: argparse.Namespace, options: object) -> int:
-    from wirelens import pcapjob
-    from wirelens.annotate import AnnotateError, annotate_file
-
-    assert isinstance(options, pcapjob.Options)
-    annotate_target(args)
-    try:
-        count = annotate_file(files[0], args.annotate, options, force=args.force,
-                              conversation=args.conversation)
-    except AnnotateError as exc:
-        raise UsageError(str(exc)) from exc
-    print(f"wrote {count} frames with their explanation in comments to {args.annotate}",
-          file=sys.stderr)
-    return 0
 
 
 def _size(path: str) -> int:

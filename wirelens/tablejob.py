@@ -9,12 +9,13 @@ progress bar goes to stderr when it is a terminal.
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 
 from wirelens import pcapjob
-from wirelens.distribute import ordered_map
+from wirelens.distribute import DaskError, ordered_map
 from wirelens.explain.table import TableRow, error_row, rows_of
 
 FORMATS = ("text", "csv", "json", "html")
@@ -22,6 +23,24 @@ FORMATS = ("text", "csv", "json", "html")
 
 class TableError(Exception):
     """The table cannot be made as asked: one line."""
+
+
+def run_table(files: Sequence[str], args: argparse.Namespace,
+              write: Callable[[str], object]) -> int:
+    """``explain-pcap --table FILE_OR_DIR...``: the rows of every file, rendered."""
+    clash = [name for name, given in (("--conversation", args.conversation is not None),
+                                      ("--merge", args.merge), ("--annotate", args.annotate),
+                                      ("--filter", args.filter), ("--html", args.html),
+                                      ("--svg", args.svg), ("--markdown", args.markdown),
+                                      ("--step", args.step), ("--quiz", args.quiz)) if given]
+    if clash:
+        raise TableError(f"--table does not go with {clash[0]}")
+    try:
+        rows = table_rows(files, dask=args.dask)
+    except DaskError as exc:
+        raise TableError(str(exc)) from exc
+    write(render(rows, args.format, args.lang, args.width))
+    return 0
 
 
 def find_files(arguments: Sequence[str]) -> list[str]:
@@ -126,11 +145,13 @@ def render(rows: Sequence[TableRow], fmt: str, lang: str, width: int = 0) -> str
 
 def summaries(paths: Sequence[str], options: pcapjob.Options, dask: str
               ) -> Iterator[tuple[str, str, str]]:
-    """``pcapjob.render_overviews`` with each file's work on a Dask cluster."""
+    """``pcapjob.render_overviews`` with each file's work on a Dask cluster (the overviews
+    name each file by its absolute path, as the workers read it)."""
     jobs = [(os.path.abspath(p), options) for p in paths]
-    for (path, _), (_, text, error) in zip(jobs, ordered_map(pcapjob.overview_job, jobs,
-                                                             dask=dask), strict=True):
-        yield path, text, error
+    try:
+        yield from ordered_map(pcapjob.overview_job, jobs, dask=dask)
+    except DaskError as exc:
+        raise TableError(str(exc)) from exc
 
 
 def warm_up(lang: str, fmt: str, dask: bool) -> None:
