@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from wirelens import reports
@@ -17,6 +17,7 @@ from wirelens.explain.model import Explanation
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from wirelens import pcapjob
     from wirelens.explain.text import Message
     from wirelens.files import Outputs
 
@@ -41,11 +42,12 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def _common(parser: argparse.ArgumentParser, formats: Sequence[str] = ("text", "json"),
+            format_help: str = "") -> None:
     parser.add_argument("--lang", choices=LANGUAGES, default=default_language(),
                         help="language of the explanation (default: from the locale)")
-    parser.add_argument("--format", choices=("text", "json"), default="text",
-                        help="text for people, json for programs")
+    parser.add_argument("--format", choices=formats, default="text",
+                        help="text for people, json for programs" + format_help)
     parser.add_argument("--width", type=width_type, default=0,
                         help=f"terminal width, {MIN_WIDTH} to {MAX_WIDTH} columns "
                              "(default: detect)")
@@ -150,7 +152,11 @@ def demo_parser() -> argparse.ArgumentParser:
                         help="with 'lab': remove every lab object a crashed run left behind")
     parser.add_argument("--port", type=int, default=0, help="server port (default: a free one)")
     parser.add_argument("--message", default="Hello, Server!", help="what the client sends")
-    parser.add_argument("--save", metavar="FILE", help="also write the capture (pcapng)")
+    parser.add_argument("--save", metavar="FILE",
+                        help="also write the capture (pcapng), the explanation in its comments")
+    parser.add_argument("--no-annotate", action="store_true",
+                        help="with --save: the capture and socket calls only, no explanation "
+                             "in the packet comments")
     parser.add_argument("--force", action="store_true", help="overwrite existing output files")
     reports.add_arguments(parser, with_force=False)
     from wirelens.demos import wired
@@ -220,7 +226,7 @@ def pcap_parser() -> argparse.ArgumentParser:
     parser.add_argument("files", nargs="*", metavar="FILE", help="pcap or pcapng files (.gz too)")
     parser.add_argument("--sample", action="store_true",
                         help="explain the capture shipped with wirelens")
-    _common(parser)
+    _common(parser, (*("text", "json"), *TABLE_ONLY_FORMATS), "; csv or html with --table")
     parser.add_argument("--summary", action="store_true",
                         help="the overview only: each conversation's story, verdict and "
                              "anomalies, no per-packet layers (the default for more than "
@@ -232,6 +238,16 @@ def pcap_parser() -> argparse.ArgumentParser:
                              '"tcp port 80"')
     parser.add_argument("--merge", action="store_true",
                         help="several files as one capture, frames merged in time order")
+    parser.add_argument("--table", action="store_true",
+                        help="one table of many captures (folders read recursively): a row "
+                             "per TCP conversation, and per file without a complete "
+                             "handshake; --format text, csv, json or html")
+    parser.add_argument("--dask", metavar="ADDRESS",
+                        help="with --table or --summary of several files: read them on this "
+                             "Dask cluster (tcp://host:8786) instead of the local cores")
+    parser.add_argument("--annotate", metavar="OUT",
+                        help="write a pcapng copy whose packet comments hold the explanation "
+                             "(Wireshark shows them: frame.comment)")
     reports.add_arguments(parser, with_force=True)
     return parser
 
@@ -277,11 +293,30 @@ def run_pcap(args: argparse.Namespace) -> int:
     files = list(args.files) + ([sample_path()] if args.sample else [])
     if not files:
         raise UsageError("no capture file given (or use --sample)")
+    if args.table:
+        from wirelens.tablejob import TableError, run_table
+
+        try:
+            return run_table(files, args, _write)
+        except TableError as exc:
+            raise UsageError(str(exc)) from exc
+    if args.format in TABLE_ONLY_FORMATS:
+        raise UsageError(f"--format {args.format} goes with --table")
+    if args.dask and not args.summary:
+        raise UsageError("--dask goes with --table or --summary")
     if args.conversation is not None and args.conversation < 1:
         raise UsageError(f"--conversation {args.conversation}: conversations count from 1")
     options = pcapjob.Options(bpf=args.filter, lang=args.lang, fmt=args.format,
                               width=args.width)
     wanted = report_targets(args, len(files))
+    if args.annotate:
+        from wirelens.annotate import AnnotateError, run_annotate
+
+        annotate_target(args)
+        try:
+            return run_annotate(files[0], args, options)
+        except AnnotateError as exc:
+            raise UsageError(str(exc)) from exc
     try:
         if wanted.any:  # the page, the SVG, the report: each capture explained packet by packet
             for path in files:
@@ -314,7 +349,9 @@ def run_pcap(args: argparse.Namespace) -> int:
             return 0
         several = len(files) > 1 and args.format == "json"
         _write("[\n" if several else "")
-        for i, (_path, text, error) in enumerate(pcapjob.render_overviews(files, options)):
+        for i, (_path, text, error) in enumerate(pcapjob.render_overviews(files, options)
+                                                 if not args.dask else
+                                                 _on_dask(files, options, args.dask)):
             if error:
                 raise UsageError(error)
             _write((",\n" if several and i else "") + (text.rstrip("\n") if several else text))
@@ -322,6 +359,29 @@ def run_pcap(args: argparse.Namespace) -> int:
     except pcapjob.JobError as exc:
         raise UsageError(str(exc)) from exc
     return 0
+
+
+TABLE_ONLY_FORMATS = ("csv", "html")
+
+
+def _on_dask(files: list[str], options: pcapjob.Options, dask: str
+             ) -> Iterator[tuple[str, str, str]]:
+    from wirelens.tablejob import TableError, summaries
+
+    try:
+        yield from summaries(files, options, dask)
+    except TableError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def annotate_target(args: argparse.Namespace) -> None:
+    """``--annotate OUT`` checked before any work (and by a root parent, which writes it)."""
+    from wirelens.annotate import AnnotateError, check_arguments
+
+    try:
+        check_arguments(args, [*args.files, *([sample_path()] if args.sample else [])])
+    except AnnotateError as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def _write(text: str) -> None:
@@ -340,18 +400,29 @@ def pcap_main(argv: Sequence[str] | None = None) -> int:
     if os.geteuid() == 0:  # open the files as root, parse them as the user (or nobody)
         from wirelens.capture.inherited import open_for_child
 
+        if args.table:  # the folders walked as root: the child may not be let in
+            from wirelens.tablejob import find_files
+
+            args.files = find_files(args.files)
         open_for_child([*args.files, *([sample_path()] if args.sample else [])])
         try:
             report_targets(args, max(len(args.files) + int(args.sample), 1))
+            annotate_target(args)
         except UsageError as exc:
             return _fail("explain-pcap", str(exc))
     overview_only = args.summary and args.conversation is None and not (
         args.html or args.open or args.svg or args.markdown)
     def prepare() -> None:
-        warm_up_overview(args.lang, args.format, bool(args.filter))
+        if overview_only and not args.table:
+            warm_up_overview(args.lang, args.format, bool(args.filter))
+        else:
+            warm_up()
+        if args.table or args.dask:  # the table's renderers, and dask.distributed
+            from wirelens import tablejob
 
-    return unprivileged("explain-pcap", lambda: run_pcap(args),
-                        prepare=prepare if overview_only else warm_up,
+            tablejob.warm_up(args.lang, args.format, bool(args.dask))
+
+    return unprivileged("explain-pcap", lambda: run_pcap(args), prepare=prepare,
                         outputs=reports.outputs(args, max(len(args.files) + int(args.sample), 1)))
 
 

@@ -22,6 +22,7 @@ from wirelens.cli import (
     unprivileged,
     write_reports,
 )
+from wirelens.explain.model import Explanation
 
 
 def _check_loopback(host: str) -> None:
@@ -95,7 +96,8 @@ def run_demo(args: argparse.Namespace) -> int:
             raise UsageError(f"the capture could not be handed over: {exc}") from exc
         exp = run.explain(ran.source, ran.subnets)  # with the kernel's word and the warnings
         if args.save:
-            _save(args.save, run.frames, run.calls, args.force)
+            _save(args.save, run.frames, run.calls, args.force,
+                  None if args.no_annotate else (exp, args.lang))
         if wanted.any:
             write_reports(exp, args.lang, wanted)
         else:
@@ -192,7 +194,8 @@ def _run_wired(args: argparse.Namespace, plan: object, wanted: reports.Targets) 
         run = wired.merged(run, frames, calls)
         exp = wired.explanation(run)
         if args.save:
-            _save(args.save, run.frames, run.calls, args.force)
+            _save(args.save, run.frames, run.calls, args.force,
+                  None if args.no_annotate else (exp, args.lang))
         if wanted.any:
             write_reports(exp, args.lang, wanted)
         else:  # a bulk transfer's packets, layer by layer, only in JSON, --html, --step
@@ -248,16 +251,25 @@ def say_where(text: str, aside: bool, width: int) -> None:
         text, markup=False)
 
 
-def _save(path: str, frames: Sequence[object], calls: Sequence[object], force: bool) -> None:
+def _save(path: str, frames: Sequence[object], calls: Sequence[object], force: bool,
+          annotate: tuple[Explanation, str] | None = None) -> None:
+    """The capture as pcapng, the socket-call log in the section's comment; with
+    ``annotate`` (the explanation, its language) the explanation in the comments too."""
+    import io
+
     from wirelens.capture.metadata import calls_comment
     from wirelens.capture.pcapfile import write_pcapng
     from wirelens.files import OutputError, write_atomically
 
+    buffer = io.BytesIO()
+    write_pcapng(buffer, frames, comment=calls_comment(calls))  # type: ignore[arg-type]
+    data = buffer.getvalue()
+    if annotate is not None:
+        from wirelens.annotate import annotated_save
+
+        data = annotated_save(data, *annotate)
     try:
-        write_atomically(
-            path,
-            lambda out: write_pcapng(out, frames, comment=calls_comment(calls)),  # type: ignore[arg-type]
-            force=force, note=f"saved {len(frames)} packets to " + "{path}",
-        )
+        write_atomically(path, lambda out: out.write(data), force=force,
+                         note=f"saved {len(frames)} packets to " + "{path}")
     except (OutputError, OSError) as exc:
         raise UsageError(f"cannot write {path}: {exc}") from exc

@@ -245,6 +245,9 @@ def _job(args: tuple[str, Options]) -> tuple[str, str, str]:
     return path, render_overview(ov, options), ""
 
 
+overview_job = _job  # the same, for a Dask worker (tablejob.summaries)
+
+
 def render_overviews(paths: Sequence[str], options: Options) -> Iterator[tuple[str, str, str]]:
     """(path, output, error) for each file in order; files spread over every core."""
     if len(paths) == 1:

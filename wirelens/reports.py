@@ -91,7 +91,8 @@ def _same_file_key(path: str) -> tuple[int, int] | str:
 def outputs(args: argparse.Namespace, inputs: int = 1) -> Outputs:
     """The files this command line names: all a relaying child may have written."""
     html = args.html or (TEMPORARY if args.open else None)
-    named = (html, args.svg, args.markdown, getattr(args, "save", None))
+    named = (html, args.svg, args.markdown, getattr(args, "save", None),
+             getattr(args, "annotate", None))
     return Outputs(frozenset(p for p in named if p and p != TEMPORARY),
                    bool(getattr(args, "force", False)), html,
                    inputs if html == TEMPORARY else 0, bool(args.open))

@@ -478,6 +478,7 @@ def open_capture(path: str | os.PathLike[str], *, fd: int | None = None) -> Capt
         if fd is not None:
             compressed = os.pread(fd, 2, 0) == b"\x1f\x8b"
             raw: io.BufferedIOBase = os.fdopen(os.dup(fd), "rb")
+            raw.seek(0)  # a dup shares the offset: an earlier pass may have left it at the end
             fh: io.BufferedIOBase = (
                 gzip.GzipFile(fileobj=raw, mode="rb") if compressed else raw
             )

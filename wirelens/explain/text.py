@@ -17,6 +17,14 @@ class Message:
     key: str
     params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Picklable (a read-only mapping is not): rows come back from worker processes."""
+        return msg_from, (self.key, dict(self.params))
+
+
+def msg_from(key: str, params: dict[str, Any]) -> Message:
+    return Message(key, MappingProxyType(params))
+
 
 def msg(key: str, **params: Any) -> Message:
     return Message(key, MappingProxyType(params))
