@@ -21,6 +21,7 @@ import struct
 from collections.abc import Mapping, Sequence
 
 from wirelens.capture.pcapfile import (
+    _CUSTOM_BLOCKS,
     _EPB,
     _IDB,
     _OPT_COMMENT,
@@ -133,6 +134,8 @@ def _from_pcapng(capture: CaptureFile, out: BinaryWriter, comments: Mapping[int,
         if got.btype == _IDB:
             # as the reader does: a damaged one still keeps later interface numbers right
             ifaces.append(_interface(got.body, endian) or _Iface(LINKTYPE_ETHERNET, 0))
+        elif got.btype in _CUSTOM_BLOCKS:
+            index += 1  # numbered as a frame by the reader, as Wireshark numbers it
         elif got.btype in (_EPB, _PB, _SPB):
             fields = _packet(got.btype, got.body, endian, ifaces)
             if not isinstance(fields, str):
