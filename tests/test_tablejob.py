@@ -77,7 +77,10 @@ def test_refused_and_unanswered(tmp_path: Path) -> None:
     from scapy.layers.l2 import Ether
 
     def seg(i: int, src: str, dst: str, sport: int, dport: int, flags: str) -> Frame:
-        packet = Ether() / IP(src=src, dst=dst) / TCP(sport=sport, dport=dport, flags=flags)
+        # a RST-ACK counts only if it acknowledges the SYN (seq 0 + 1): RFC 9293 3.10.7.3
+        ack = 1 if flags == "RA" else 0
+        packet = Ether() / IP(src=src, dst=dst) / TCP(sport=sport, dport=dport, flags=flags,
+                                                      ack=ack)
         return Frame(i, 1_700_000_000 * 10**9 + i * 10**6, bytes(packet))
 
     write(tmp_path / "refused.pcapng", [seg(1, "10.0.0.1", "10.0.0.2", 40000, 80, "S"),
