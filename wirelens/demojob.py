@@ -63,10 +63,20 @@ def run_demo(args: argparse.Namespace) -> int:
         except OutputError as exc:
             raise UsageError(str(exc)) from exc
     wanted = report_targets(args)
+    if getattr(args, "live", False):
+        from wirelens.live.job import check
+
+        check(args)
     plan = _wire_plan(args)
     if not can_capture():
         raise UsageError(f"{NOT_PERMITTED}. Without root: explain-pcap --sample "
                          f"({sample_path()})")
+    if plan is not None and getattr(args, "live", False):
+        from wirelens.capture.impair import Plan
+        from wirelens.live.job import run_live
+
+        assert isinstance(plan, Plan)
+        return run_live(args, plan, wanted)
     if plan is not None:
         return _run_wired(args, plan, wanted)
 
