@@ -139,10 +139,13 @@ class Room:
         if again is None:
             return None
         k = again.kernel
-        return msg("live.resend", side=msg(f"ui.{SIDE_OF[seen.direction]}"), packet=seen.index,
-                   earlier=again.of, gap=f"{again.gap_ms:.0f}",
-                   rto=f"{k.rto_us / 1000:.0f}" if k else "?",
-                   retransmits=k.retransmits if k else "?")
+        side = msg(f"ui.{SIDE_OF[seen.direction]}")
+        if k is None:  # a listener's SYN-ACK: no socket to ask until accept() returns it
+            return msg("live.resend_no_info", side=side, packet=seen.index, earlier=again.of,
+                       gap=f"{again.gap_ms:.0f}")
+        return msg("live.resend", side=side, packet=seen.index, earlier=again.of,
+                   gap=f"{again.gap_ms:.0f}", rto=f"{k.rto_us / 1000:.0f}",
+                   retransmits=k.retransmits)
 
     def status(self, now_ns: int) -> dict[str, Any]:
         """What the page's bar shows (JSON-ready; texts as messages said by the caller)."""
