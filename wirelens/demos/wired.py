@@ -230,6 +230,7 @@ class Live:
     gate: gateline.Fds
     log: ProbedCallLog
     patience: float
+    ready: Callable[[], None]  # returns when the class is there to watch the exchange
 
 
 def run_wired(scenario: str, plan: Plan, *, message: str = "Hello, Server!", size: int = 0,
@@ -263,6 +264,8 @@ def run_wired(scenario: str, plan: Plan, *, message: str = "Hello, Server!", siz
             captures[host.side] = LiveCapture(host.device, bpf, until=until)
             with lab.enter(host.side):
                 captures[host.side].start()
+        if live is not None:
+            live.ready()
         start = time.time_ns()
         _check_wire(wire)
         if scenario == "tcp" and server is not None:

@@ -11,7 +11,12 @@ goes to a fresh child without root (as every run's does) that explains it, write
 and --html and, for the page, sends the ordinary classroom page of the whole capture to the
 class's process down the last pipe, unread here.
 
-Ending. The class's process holds the write end of an ``alive`` pipe: when it ends (the
+Starting. The lab is built and the captures listen at once, but the exchange begins only
+when the class is there (the page connected; the terminal at once): the class's process
+writes a byte on its ``alive`` pipe, so the first SYN is not already resent when the page
+opens.
+
+Ending. The class's process holds the write end of that ``alive`` pipe: when it ends (the
 page was closed, the class quit, it was killed) a thread here reads EOF and interrupts the
 demo as Ctrl-C does, which tears the lab down. If this process is killed, the class's
 process and the wire's loop die with it (PR_SET_PDEATHSIG) and the kernel frees the lab.
@@ -87,12 +92,14 @@ def run_live(args: argparse.Namespace, plan: Plan, wanted: reports.Targets) -> i
         os.close(fd)
     gone = threading.Event()  # the class's process has ended
     finished = threading.Event()  # the demo is over: the class's end is expected
-    threading.Thread(target=_watch, args=(ends.alive[0], gone, finished), daemon=True,
+    ready = threading.Event()  # the class is there (a page connected, or the terminal)
+    threading.Thread(target=_watch, args=(ends.alive[0], ready, gone, finished), daemon=True,
                      name="wirelens-class").start()
     news = News(ends.news[1])
     log = LiveCallLog(news)
     log.start()
-    live = wired.Live(Fds(ends.commands[0], ends.events[1]), log, LIVE_TIMEOUT)
+    live = wired.Live(Fds(ends.commands[0], ends.events[1]), log, LIVE_TIMEOUT,
+                      lambda: _until(ready))
     try:
         run = wired.run_wired(args.scenario, plan, message=args.message, port=args.port,
                               ipv6=args.ipv6, verbose=sys.stderr if args.verbose else None,
@@ -219,26 +226,33 @@ def _run_class(args: argparse.Namespace, ends: _Ends) -> int:
     if args.step:
         from wirelens.live.terminal import Pipes, step
 
+        os.write(ends.alive[1], b"r")  # the terminal is there already
         return step(Pipes(ends.commands[1], ends.events[0], ends.news[0]), args.lang,
                     args.width)
     from wirelens.live.server import Channels, serve
 
-    return serve(Channels(ends.commands[1], ends.events[0], ends.news[0], ends.final[0]),
-                 args.lang, open_page=args.open)
+    return serve(Channels(ends.commands[1], ends.events[0], ends.news[0], ends.final[0],
+                          ends.alive[1]), args.lang, open_page=args.open)
 
 
 # ---------------------------------------------------------------- ending
 
 
-def _watch(fd: int, gone: threading.Event, finished: threading.Event) -> None:
+def _watch(fd: int, ready: threading.Event, gone: threading.Event,
+           finished: threading.Event) -> None:
+    """Reads the class's ``alive`` pipe: a byte when it is there, EOF when it is gone."""
     try:
         while os.read(fd, 64):
-            pass
+            ready.set()
     except OSError:
         pass
     gone.set()
     if not finished.is_set():  # the class left mid-exchange: end it as Ctrl-C would
         os.kill(os.getpid(), signal.SIGINT)
+
+
+def _until(event: threading.Event) -> None:
+    event.wait()  # interrupted by SIGINT, which _watch sends if the class leaves first
 
 
 def _end_class(pid: int) -> None:

@@ -61,6 +61,7 @@ class Channels:
     events: int  # from the wire: held / out / dropped
     news: int  # from the privileged side
     final: int  # the whole capture's page, at the end
+    ready: int  # a byte down it: the page is there, the exchange may begin
 
 
 @dataclass
@@ -198,6 +199,11 @@ async def _socket(state: _State, request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(heartbeat=10.0, max_msg_size=MAX_MESSAGE)
     await ws.prepare(request)
     state.sockets.add(ws)
+    if not state.ever_connected:
+        try:
+            os.write(state.channels.ready, b"r")
+        except OSError:
+            pass
     state.ever_connected = True
     if state.leave_timer is not None:
         state.leave_timer.cancel()

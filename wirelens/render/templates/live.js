@@ -71,15 +71,20 @@
     }
     const serverNow = s.now_ns / 1e6 + (Date.now() - view.at);
     if (!held.length) status.appendChild(el("span", "", ui("html.live.waiting")));
+    document.body.dataset.held = held.map((h) => h.n).join(" ");
     if (held.length > 1) status.appendChild(el("span", "", "(+" + (held.length - 1) + ") "));
-    for (const h of held.slice(0, 1)) {
-      const secs = Math.max(0, (serverNow - h.since_ns / 1e6) / 1000).toFixed(1);
-      const line = el("span", "held", ui("html.live.held", { packet: h.n, side: ui("ui." + h.side), s: secs }));
-      line.dataset.packet = h.n;
-      status.appendChild(line);
-      status.appendChild(el("span", "", " · " + tr(h.role) + " · " + h.summary));
+    // the packet Next releases, in full; of the others held behind it, only what tells
+    // that a kernel sent something again
+    held.forEach((h, i) => {
+      if (i === 0) {
+        const secs = Math.max(0, (serverNow - h.since_ns / 1e6) / 1000).toFixed(1);
+        const line = el("span", "held", ui("html.live.held", { packet: h.n, side: ui("ui." + h.side), s: secs }));
+        line.dataset.packet = h.n;
+        status.appendChild(line);
+        status.appendChild(el("span", "", " · " + tr(h.role) + " · " + h.summary));
+      }
       if (h.resend) status.appendChild(el("span", "resend", tr(h.resend)));
-    }
+    });
     for (const c of s.ongoing) {
       const secs = Math.max(0, (serverNow - c.since_ns / 1e6) / 1000).toFixed(1);
       status.appendChild(el("span", "calls", ui("html.live.calling", { side: ui("ui." + c.side), call: c.call, s: secs })));
