@@ -32,7 +32,10 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 WAIT_MS = 60_000
 
 
-def one_run(browser: Any, rng: random.Random, max_wait: float) -> tuple[bool, list[dict[str, float]]]:
+Press = dict[str, float]
+
+
+def one_run(browser: Any, rng: random.Random, max_wait: float) -> tuple[bool, list[Press]]:
     demo = Demo()
     context = None
     try:
@@ -52,7 +55,7 @@ def one_run(browser: Any, rng: random.Random, max_wait: float) -> tuple[bool, li
             measured += 1
             page.wait_for_function(f"() => window.wlMeasure.length >= {measured}",
                                    timeout=WAIT_MS)
-        presses: list[dict[str, float]] = page.evaluate("() => window.wlMeasure")
+        presses: list[Press] = page.evaluate("() => window.wlMeasure")
         context.close()
         context = None
         completed = demo.wait() == 0
@@ -86,7 +89,7 @@ def main() -> int:
 
     rng = random.Random(args.seed)
     completed = 0
-    presses: list[dict[str, float]] = []
+    presses: list[Press] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         for run in range(1, args.runs + 1):
