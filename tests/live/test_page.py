@@ -6,6 +6,7 @@ Never ``playwright install``: Debian's chromium (the Makefile installs it). Live
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -20,11 +21,14 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import console_script
 from tests.live.driver import Demo, nothing_left
 from tests.render.test_page_browser import ARGS, CHROMIUM, browser_problem
 
 pytestmark = pytest.mark.live
 WAIT_MS = 60_000  # a guard against a hang, not a speed check
+# our names of what sets Wireshark's tcp.analysis.retransmission
+RESENT = ("retransmission", "fast-retransmission", "spurious-retransmission")
 
 
 @pytest.fixture(scope="module")
@@ -125,8 +129,8 @@ def release_to_the_end(live: Live) -> None:
 
 def test_the_class_steps_the_handshake_and_sees_each_state_change(browser: Any,
                                                                   tmp_path: Path) -> None:
-    saved = tmp_path / "live.pcapng"
-    demo = Demo("--save", str(saved))
+    saved, page = tmp_path / "live.pcapng", tmp_path / "live.html"
+    demo = Demo("--save", str(saved), "--html", str(page))
     try:
         live = Live(browser, demo)
         expected = [
@@ -160,6 +164,7 @@ def test_the_class_steps_the_handshake_and_sees_each_state_change(browser: Any,
     finally:
         demo.kill()
     assert len(shark(saved, "frame.number")) >= 10
+    assert "Content-Security-Policy" in page.read_text("utf-8")  # --html still writes
 
 
 def test_a_held_syn_is_resent_after_its_timeout_as_wireshark_flags_it(browser: Any,
@@ -182,6 +187,14 @@ def test_a_held_syn_is_resent_after_its_timeout_as_wireshark_flags_it(browser: A
     rows = shark(saved, "frame.number tcp.flags.syn tcp.flags.ack tcp.analysis.retransmission")
     syns = [row for row in rows if row[1] == "1" and row[2] == "0"]
     assert len(syns) >= 2 and syns[1][3] == "1" and syns[0][3] == ""
+    # and wirelens flags the same frames, the resent SYN among them
+    overview = json.loads(subprocess.run(
+        [str(console_script("explain-pcap")), str(saved), "--summary", "--format", "json"],
+        capture_output=True, text=True, check=True, timeout=120).stdout)
+    ours = {a["packet"] for c in overview["conversations"] for a in c["anomalies"]
+            if a["kind"] in RESENT}
+    assert ours == {int(row[0]) for row in rows if row[3] == "1"}
+    assert int(syns[1][0]) in ours
 
 
 def test_a_dropped_data_segment_is_resent(browser: Any, tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from wirelens.live.news import Kernel
 
 HELD, OUT, DROPPED = "held", "out", "dropped"
 SIDE_OF = {"c2s": "client", "s2c": "server"}
+RECENT = 16  # frames whose delivery time the page is told
 
 
 @dataclass
@@ -156,7 +157,10 @@ class Room:
             "ended": self.ended,
             "held": [{"n": s.index, "wire": s.number, "side": SIDE_OF[s.direction],
                       "since_ns": s.ns} for s in self.held()],
-            "last_out": max((s.out_ns for s in self.frames if s.state == OUT), default=0),
+            # when each frame released so far reached its receiver (the last few: enough for
+            # the page to tell how long a release took)
+            "delivered": {str(s.index): s.out_ns for s in self.frames[-RECENT:]
+                          if s.state == OUT},
             "ongoing": [{"side": side, "call": call, "since_ns": since}
                         for side, call, since in self.ongoing],
         }

@@ -11,7 +11,8 @@
     play: document.getElementById("wl-play"), pace: document.getElementById("wl-pace") };
   const view = { state: null, at: 0, shown: 0, loading: false, again: false, loaded: null,
     playing: null, pending: null, closed: false };
-  // key press -> frame delivered -> page updated, in ms since the epoch (bench/live_latency.py)
+  // key press -> frame delivered -> bar updated -> classroom view loaded, in ms since the
+  // epoch (bench/live_latency.py)
   window.wlMeasure = [];
 
   function ui(key, params) {
@@ -26,7 +27,7 @@
     if (text !== undefined) e.textContent = text;
     return e;
   }
-  function now() { return performance.timeOrigin + performance.now(); }
+  function now() { return Date.now(); }  // the machine's clock, as the wire's times are
 
   const url = (path) => path + "?t=" + encodeURIComponent(cfg.token);
   const ws = new WebSocket("ws://" + location.host + url("/ws"));
@@ -35,11 +36,12 @@
     view.state = state;
     view.at = Date.now();
     const p = view.pending;
-    if (p && p.delivered === undefined && state.last_out / 1e6 >= p.key) {
-      p.delivered = state.last_out / 1e6;
+    if (p && p.delivered === undefined && state.delivered[p.n] !== undefined) {
+      p.delivered = state.delivered[p.n] / 1e6;
       p.version = state.version;
     }
     bar();
+    if (p && p.version === state.version) p.bar = now();  // the bar says it was delivered
     load();
   };
   ws.onclose = () => {
@@ -50,7 +52,7 @@
 
   function send(what) {
     if (ws.readyState !== WebSocket.OPEN || !view.state || !view.state.held.length) return;
-    if (what === "next" && !view.pending) view.pending = { key: now() };
+    if (what === "next") view.pending = { key: now(), n: view.state.held[0].n };
     ws.send(JSON.stringify({ do: what }));
   }
 
