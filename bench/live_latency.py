@@ -7,8 +7,8 @@ presses Space for every packet the wire holds, after a random wait of 0 to
 to release). For each press the page records four times on the machine's clock
 (``window.wlMeasure``, live.js): the key press, the frame written to the receiving host
 (the wire's own ``out`` time), the bar saying so (the WebSocket's message handled) and
-the page showing the view after it (the new classroom page loaded in its frame). A run completes when the page shows the whole capture and the
-demo, its page closed, exits 0.
+the page showing the view after it (the new classroom page loaded in its frame). A run
+completes when the page shows the whole capture and the demo, its page closed, exits 0.
 
     sudo .venv/bin/python bench/live_latency.py [--runs 20] [--max-wait 1.5] [--seed 1]
 """
@@ -16,7 +16,9 @@ demo, its page closed, exits 0.
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import signal
 import statistics
 import sys
 import time
@@ -37,7 +39,7 @@ Press = dict[str, float]
 
 def one_run(browser: Any, rng: random.Random, max_wait: float) -> tuple[bool, list[Press]]:
     demo = Demo()
-    context = None
+    context = page = None
     try:
         url = demo.url()[0]
         context = browser.new_context(viewport={"width": 1400, "height": 900})
@@ -53,8 +55,10 @@ def one_run(browser: Any, rng: random.Random, max_wait: float) -> tuple[bool, li
             time.sleep(rng.uniform(0, max_wait))
             page.keyboard.press("Space")
             measured += 1
-            page.wait_for_function(f"() => window.wlMeasure.length >= {measured}",
-                                   timeout=WAIT_MS)
+            page.wait_for_function(  # (a packet still held when the exchange ended, a
+                # duplicate the kernels no longer needed, is never delivered)
+                f"() => window.wlMeasure.length >= {measured} "
+                f"|| document.querySelector('#wl-status .over')", timeout=WAIT_MS)
         presses: list[Press] = page.evaluate("() => window.wlMeasure")
         context.close()
         context = None
@@ -62,6 +66,15 @@ def one_run(browser: Any, rng: random.Random, max_wait: float) -> tuple[bool, li
         return completed and not nothing_left(demo.proc.pid), presses
     except Exception as exc:  # noqa: BLE001 - a run that fails is counted, not fatal
         print(f"  run failed: {type(exc).__name__}: {str(exc)[:200]}", file=sys.stderr)
+        try:
+            print(f"  the page said: {page.inner_text('#wl-status')[:300]!r}, held "
+                  f"{page.evaluate('() => document.body.dataset.held')!r}", file=sys.stderr)
+        except Exception:  # noqa: BLE001
+            pass
+        if demo.proc.poll() is None:
+            os.killpg(demo.proc.pid, signal.SIGKILL)
+            demo.proc.wait(30)
+        print(f"  the demo said: {demo.stderr()[-500:]!r}", file=sys.stderr)
         return False, []
     finally:
         if context is not None:

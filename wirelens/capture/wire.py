@@ -317,7 +317,8 @@ class Wire:
                 return
             for released, decision in gate.words(readable):
                 out_fd, held_frame = held.pop(released)
-                self._records[released - 1].decision = decision
+                with self._lock:
+                    self._records[released - 1].decision = decision
                 if not decision.delays_ns:
                     gate.say(gateline.dropped(released))
                 for delay in decision.delays_ns:

@@ -39,7 +39,6 @@ from wirelens.capture.wire import PR_SET_PDEATHSIG
 from wirelens.cli import UsageError, emit, unprivileged, warm_up, write_reports
 from wirelens.live.news import LIVE_TIMEOUT, LiveCallLog, News
 
-MAX_PAGE = 64 * 1024 * 1024  # bytes of the final page the class's process reads
 SCENARIOS = ("tcp",)
 
 

@@ -103,10 +103,13 @@ class Room:
     # -- seen
 
     def held(self) -> list[Seen]:
-        return [s for s in self.frames if s.state == HELD]
+        """What waits for the class; nothing once the exchange is over (a frame still held
+        then, a copy the kernels no longer needed, stays on the wire for good)."""
+        return [] if self.ended else [s for s in self.frames if s.state == HELD]
 
     def oldest_held(self) -> Seen | None:
-        return next((s for s in self.frames if s.state == HELD), None)
+        held = self.held()
+        return held[0] if held else None
 
     def explanation(self) -> Explanation:
         """Every frame the wire read so far, explained (kept until something changes)."""

@@ -196,7 +196,9 @@ async def _final(state: _State) -> web.Response:
 
 
 async def _socket(state: _State, request: web.Request) -> web.WebSocketResponse:
-    ws = web.WebSocketResponse(heartbeat=10.0, max_msg_size=MAX_MESSAGE)
+    # no heartbeat: on loopback a closed page closes its connection, and a pong late under
+    # load must not end the class's exchange
+    ws = web.WebSocketResponse(max_msg_size=MAX_MESSAGE)
     await ws.prepare(request)
     state.sockets.add(ws)
     if not state.ever_connected:

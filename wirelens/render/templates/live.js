@@ -60,7 +60,8 @@
   function bar() {
     const s = view.state;
     status.textContent = "";
-    const held = s ? s.held : [];
+    const held = s && !view.closed ? s.held : [];
+    document.body.dataset.held = held.map((h) => h.n).join(" ");
     buttons.next.disabled = buttons.drop.disabled = view.closed || !held.length;
     if (view.closed && !(s && s.final)) {
       status.appendChild(el("span", "gone", ui("html.live.gone")));
@@ -73,7 +74,6 @@
     }
     const serverNow = s.now_ns / 1e6 + (Date.now() - view.at);
     if (!held.length) status.appendChild(el("span", "", ui("html.live.waiting")));
-    document.body.dataset.held = held.map((h) => h.n).join(" ");
     if (held.length > 1) status.appendChild(el("span", "", "(+" + (held.length - 1) + ") "));
     // the packet Next releases, in full; of the others held behind it, only what tells
     // that a kernel sent something again
