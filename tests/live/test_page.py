@@ -303,3 +303,36 @@ def test_closing_the_page_ends_the_exchange(browser: Any) -> None:
     finally:
         demo.kill()
     assert not nothing_left(demo.proc.pid)
+
+
+def test_ctrl_c_ends_the_exchange_and_leaves_nothing(browser: Any) -> None:
+    demo = Demo()
+    try:
+        live = Live(browser, demo)
+        live.held()
+        os.killpg(demo.proc.pid, signal.SIGINT)  # what Ctrl-C in its terminal sends
+        assert demo.wait() == 130
+        live.context.close()
+    finally:
+        demo.kill()
+    assert not nothing_left(demo.proc.pid)
+
+
+def test_play_steps_at_its_pace_and_pause_stops_it(browser: Any) -> None:
+    demo = Demo()
+    try:
+        live = Live(browser, demo)
+        live.held()
+        live.page.select_option("#wl-pace", "1")
+        live.page.keyboard.press("p")
+        assert live.page.get_attribute("#wl-play", "aria-pressed") == "true"
+        live.gone(1)  # released by themselves, one a second
+        live.gone(2)
+        live.page.click("#wl-play")
+        assert live.page.get_attribute("#wl-play", "aria-pressed") == "false"
+        number, _ = live.oldest()
+        live.page.wait_for_timeout(2500)  # two and a half paces: nothing went
+        assert live.oldest()[0] == number
+        live.close()
+    finally:
+        demo.kill()
