@@ -25,7 +25,8 @@ class Demo:
         self.proc = subprocess.Popen(
             [DEMO, "tcp", "--live", "--lang", "en", *args],
             stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+            preexec_fn=_as_from_a_terminal)
         assert self.proc.stdout is not None
         self._out = self.proc.stdout.fileno()
         self._buffer = b""
@@ -90,6 +91,12 @@ class Demo:
         for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             if stream is not None:
                 stream.close()
+
+
+def _as_from_a_terminal() -> None:
+    """SIGINT as a terminal's foreground job has it, even when the tests run in a job
+    started in the background (which ignores it, and Python then leaves it ignored)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def nothing_left(pid: int) -> list[str]:

@@ -18,7 +18,8 @@ opens.
 
 Ending. The class's process holds the write end of that ``alive`` pipe: when it ends (the
 page was closed, the class quit, it was killed) a thread here reads EOF and interrupts the
-demo as Ctrl-C does, which tears the lab down. If this process is killed, the class's
+demo (SIGUSR1 to itself, raising ``ClassLeft``, a KeyboardInterrupt), which tears the lab
+down as Ctrl-C does. If this process is killed, the class's
 process and the wire's loop die with it (PR_SET_PDEATHSIG) and the kernel frees the lab.
 """
 
@@ -40,6 +41,7 @@ from wirelens.cli import UsageError, emit, unprivileged, warm_up, write_reports
 from wirelens.live.news import LIVE_TIMEOUT, LiveCallLog, News
 
 SCENARIOS = ("tcp",)
+LEFT_SIGNAL = signal.SIGUSR1
 
 
 @dataclass
@@ -94,15 +96,23 @@ def run_live(args: argparse.Namespace, plan: Plan, wanted: reports.Targets) -> i
     ready = threading.Event()  # the class is there (a page connected, or the terminal)
     threading.Thread(target=_watch, args=(ends.alive[0], ready, gone, finished), daemon=True,
                      name="wirelens-class").start()
+    # the watcher's word that the class left: its own signal, so it works whatever became of
+    # SIGINT (ignored in a job started in the background, say)
+    previous = signal.signal(LEFT_SIGNAL, _class_left)
     news = News(ends.news[1])
     log = LiveCallLog(news)
     log.start()
     live = wired.Live(Fds(ends.commands[0], ends.events[1]), log, LIVE_TIMEOUT,
                       lambda: _until(ready))
     try:
-        run = wired.run_wired(args.scenario, plan, message=args.message, port=args.port,
-                              ipv6=args.ipv6, verbose=sys.stderr if args.verbose else None,
-                              live=live)
+        try:
+            run = wired.run_wired(args.scenario, plan, message=args.message, port=args.port,
+                                  ipv6=args.ipv6,
+                                  verbose=sys.stderr if args.verbose else None, live=live)
+        finally:  # from here on the class's end is no news
+            finished.set()
+            signal.signal(LEFT_SIGNAL, previous)
+            log.stop()
     except KeyboardInterrupt:
         if gone.is_set() and not args.step:
             print(Catalog(args.lang).text("live.page_closed"), file=sys.stderr)
@@ -114,9 +124,6 @@ def run_live(args: argparse.Namespace, plan: Plan, wanted: reports.Targets) -> i
     except (CaptureStartError, DemoError, OSError) as exc:
         _end_class(pid)
         raise UsageError(f"the demo could not run: {exc}") from exc
-    finally:
-        log.stop()
-    finished.set()
     news.say({"k": "end"})
     news.close()
     if args.step:  # the terminal is the class's until it has said its last
@@ -247,7 +254,16 @@ def _watch(fd: int, ready: threading.Event, gone: threading.Event,
         pass
     gone.set()
     if not finished.is_set():  # the class left mid-exchange: end it as Ctrl-C would
-        os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), LEFT_SIGNAL)
+
+
+class ClassLeft(KeyboardInterrupt):
+    """The class's process ended mid-exchange (the page closed, q pressed, killed): the
+    demo ends as on Ctrl-C, tearing the lab down on the way out."""
+
+
+def _class_left(signum: int, frame: object) -> None:
+    raise ClassLeft()
 
 
 def _until(event: threading.Event) -> None:
