@@ -58,10 +58,20 @@ def run_demo(args: argparse.Namespace) -> int:
         _check_loopback(args.host)
     _check_message(args.message)
     wanted = report_targets(args)  # --save too
+    if getattr(args, "live", False):
+        from wirelens.live.job import check
+
+        check(args)
     plan = _wire_plan(args)
     if not can_capture():
         raise UsageError(f"{NOT_PERMITTED}. Without root: explain-pcap --sample "
                          f"({sample_path()})")
+    if plan is not None and getattr(args, "live", False):
+        from wirelens.capture.impair import Plan
+        from wirelens.live.job import run_live
+
+        assert isinstance(plan, Plan)
+        return run_live(args, plan, wanted)
     if plan is not None:
         return _run_wired(args, plan, wanted)
 

@@ -6,6 +6,7 @@ Each test builds the lab with ``link="wire"`` (root), so each is marked live.
 from __future__ import annotations
 
 import os
+import select
 import socket
 import subprocess
 import threading
@@ -13,7 +14,8 @@ import time
 
 import pytest
 
-from wirelens.capture.impair import Action, parse_plan
+from wirelens.capture import gateline
+from wirelens.capture.impair import Action, Plan, parse_plan
 from wirelens.capture.lab import Lab
 from wirelens.capture.wire import Wire, WireError, open_tap
 
@@ -160,3 +162,43 @@ def test_a_tap_lives_as_long_as_its_descriptor():
 def test_bad_tap_names_are_refused():
     with pytest.raises(WireError):
         open_tap("x" * 20)
+
+
+def test_the_gate_holds_each_frame_until_the_class_releases_or_drops_it():
+    """The test plays the class: it drops the first SYN, then releases every frame in
+    the order it came; the client's kernel resends the SYN after its timeout."""
+    commands_r, commands_w = os.pipe()
+    events_r, events_w = os.pipe()
+    wire = Wire(Plan(gate=True), gateline.Fds(commands_r, events_w))
+    reply: list[bytes] = []
+    events: list[gateline.Event] = []
+    with Lab(link="wire", wire=wire) as lab:
+        worker = threading.Thread(target=lambda: reply.append(exchange(lab)), daemon=True)
+        worker.start()
+        lines = gateline.Lines()
+        with os.fdopen(events_r, "rb", buffering=0) as source:
+            while worker.is_alive() or select.select([source], [], [], 0.5)[0]:
+                if not select.select([source], [], [], 0.5)[0]:
+                    continue
+                for line in lines.feed(source.read(65536)):
+                    event = gateline.parse_event(line)
+                    assert event is not None, line
+                    events.append(event)
+                    if event.kind == "held":
+                        word = "drop" if event.number == events[0].number else "release"
+                        os.write(commands_w, gateline.command(word, event.number))
+        os.close(commands_w)
+    assert reply == [b"PING"] and wire.error is None
+    held = [e for e in events if e.kind == "held"]
+    first, again = held[0], held[1]
+    assert [e for e in events if e.kind == "dropped"] == [gateline.Event("dropped", first.number)]
+    assert first.data[47] == again.data[47] == 0x02  # both SYNs (IPv4, no options: offset 47)
+    assert first.data[38:42] == again.data[38:42]  # the same sequence number: resent
+    assert again.ns - first.ns >= 900_000_000  # the kernel waited its timeout (1 s at first)
+    out = {e.number for e in events if e.kind == "out"}
+    assert out == {e.number for e in held[1:]}
+    log = {e.number: e for e in wire.log()}
+    assert log[first.number].action is Action.DROPPED
+    assert "dropped by the class" in log[first.number].reason
+    assert all(log[e.number].action is Action.PASSED and log[e.number].written_ns
+               for e in held[1:])

@@ -15,6 +15,11 @@ to do with it, and writes it out when told. A rule names its frames by
 Rules combine: a frame can be delayed and duplicated; a dropped frame is only dropped.
 ``--reorder N`` holds data segment N until the next data segment of its direction has
 gone, then delivers it: the two arrive swapped. Every decision is logged (``Action``).
+
+The gate (``--live``): every TCP or UDP frame is held until the class says what becomes
+of it (``Impairer.open_gate``: released, then delayed as the plan says, or dropped), in
+the order the class chooses. ARP and neighbour discovery pass: a held ARP question would
+only make the kernel give up on its neighbour while the class talks.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ DIRECTIONS = ("c2s", "s2c")
 KINDS = ("syn", "synack", "fin", "rst")
 MAX_DELAY_NS = 10_000_000_000  # 10 s: longer stalls every socket call of the demo
 REORDER_HOLD_NS = 1_000_000_000  # a held segment goes anyway after 1 s with no partner
+GATED = ("tcp", "udp")  # what the gate holds
+GATE_OPTION = "--live"
 UNITS_NS = {"us": 1_000, "ms": 1_000_000, "s": 1_000_000_000}
 
 # TCP flag bits (RFC 9293, the low byte of the flags field)
@@ -144,10 +151,11 @@ class Plan:
     reorder: tuple[Selector, ...] = ()
     delay_ns: tuple[tuple[str, int], ...] = ()  # (direction, one-way delay)
     seed: int = 0
+    gate: bool = False  # --live: every TCP or UDP frame waits for the class
 
     @property
     def empty(self) -> bool:
-        return not (self.loss or self.duplicate or self.reorder
+        return not (self.loss or self.duplicate or self.reorder or self.gate
                     or any(ns for _, ns in self.delay_ns))
 
     def delay_of(self, direction: str) -> int:
@@ -170,6 +178,8 @@ class Plan:
             out += [f"--delay {duration_text(ns)}:{d}" for d, ns in both.items() if ns]
         if self.random:
             out.append(f"--seed {self.seed}")
+        if self.gate:
+            out.append(GATE_OPTION)
         return out
 
 
@@ -336,6 +346,7 @@ class Impairer:
         self.plan = plan
         self._counts = {d: _Counts() for d in ("", *DIRECTIONS)}
         self._holds: list[_Hold] = []
+        self._gated: dict[int, str] = {}  # held at the gate: frame number -> direction
 
     def _matches(self, option: str, s: Selector, direction: str, facts: FrameFacts,
                  ordinal: int) -> bool:
@@ -365,6 +376,9 @@ class Impairer:
         release = tuple(h.number for h in self._holds
                         if h.direction == direction and facts.is_data)
         self._holds = [h for h in self._holds if h.number not in release]
+        if self.plan.gate and facts.proto in GATED:
+            self._gated[number] = direction
+            return Decision(Action.PASSED, (), True, release, GATE_OPTION)
         for s in self.plan.loss:
             if self._matches("loss", s, direction, facts, ordinal):
                 return Decision(Action.DROPPED, (), False, release, f"--loss {selector_text(s)}")
@@ -397,6 +411,24 @@ class Impairer:
 
     def held(self) -> list[int]:
         return [h.number for h in self._holds]
+
+    def open_gate(self, number: int, drop: bool = False) -> Decision | None:
+        """The class released (or dropped) frame ``number`` held at the gate: what becomes of
+        it now. None when that frame is not held (already gone, or never came)."""
+        direction = self._gated.pop(number, None)
+        if direction is None:
+            return None
+        if drop:
+            return Decision(Action.DROPPED, (), False, (), f"{GATE_OPTION}: dropped by the class")
+        delay = self.plan.delay_of(direction)
+        if delay:
+            return Decision(Action.DELAYED, (delay,), False, (),
+                            f"{GATE_OPTION}, --delay {duration_text(delay)}")
+        return Decision(Action.PASSED, (0,), False, (), f"{GATE_OPTION}: released by the class")
+
+    def gated(self) -> list[int]:
+        """The frames held at the gate, in the order they came."""
+        return list(self._gated)
 
 
 # ---------------------------------------------------------------- the log

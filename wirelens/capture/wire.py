@@ -24,6 +24,10 @@ device behind. The child sends its log up a pipe when told to stop; the privileg
 keeps those bytes unread and ``log()`` decodes them where the explanation is made, in the
 unprivileged side. Not root, the loop is a thread of the demo's process.
 
+The gate (``--live``, ``impair`` holds every TCP or UDP frame): the loop also reads the
+class's words, ``release N`` / ``drop N``, from a pipe and tells the class what it holds and
+what it wrote on another (``gateline``); both pipes join it to a process without root.
+
 The loop sleeps in ``select`` until a descriptor is readable, the next queued frame is
 due, or ``stop`` writes to a pipe; it never polls. Frames wait in a heap ordered by
 (due time, arrival order), so equal delays keep the order frames came in.
@@ -44,7 +48,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from wirelens.capture import gateline
 from wirelens.capture.impair import (
+    GATE_OPTION,
     Action,
     Decision,
     Impairer,
@@ -126,8 +132,9 @@ class Wire:
     """Two TAP descriptors and the loop between them. ``start`` runs the loop in a thread;
     ``stop`` ends it, closes both devices and returns the log."""
 
-    def __init__(self, plan: Plan | None = None) -> None:
+    def __init__(self, plan: Plan | None = None, gate: gateline.Fds | None = None) -> None:
         self.plan = plan or Plan()
+        self.gate = gate  # the pipes to the class, when the plan holds frames for it
         self._impairer = Impairer(self.plan)
         self._fds: dict[str, int] = {}  # "client" / "server" -> TAP descriptor
         self._wake_r, self._wake_w = -1, -1
@@ -139,6 +146,7 @@ class Wire:
         self.loop_pid = 0  # the child without root that runs the loop (0: a thread here)
         self._report = b""  # the child's log, as it sent it: decoded only by log()
         self._report_r = -1
+        self._thread_ran = False  # the loop was a thread: the gate's pipes are ours to close
 
     # -- setting up and tearing down
 
@@ -167,9 +175,11 @@ class Wire:
         if self._thread is not None:
             self._thread.join(STOP_TIMEOUT)
             self._thread = None
+            self._thread_ran = True
         if self.loop_pid:
             self._collect()
-        for fd in (*self._fds.values(), self._wake_r, self._wake_w):
+        gate = (self.gate.commands, self.gate.events) if self.gate and self._thread_ran else ()
+        for fd in (*self._fds.values(), self._wake_r, self._wake_w, *gate):
             if fd >= 0:
                 try:
                     os.close(fd)
@@ -200,13 +210,17 @@ class Wire:
             os.close(report_r)
             self._child(report_w, parent, uid, gid, libc)
         os.close(report_w)
+        if self.gate is not None:  # the loop's own now: the class sees EOF when it ends
+            os.close(self.gate.commands)
+            os.close(self.gate.events)
         self.loop_pid, self._report_r = pid, report_r
 
     def _child(self, report: int, parent: int, uid: int, gid: int, libc: ctypes.CDLL) -> None:
         """The loop's process: nothing but the devices and its pipes, and no root."""
         status = b"ok"
         try:
-            keep = sorted({0, 1, 2, report, self._wake_r, *self._fds.values()})
+            gate = (self.gate.commands, self.gate.events) if self.gate else ()
+            keep = sorted({0, 1, 2, report, self._wake_r, *self._fds.values(), *gate})
             low = 0
             for fd in keep:  # the capture socket, the lab's namespaces ...: not ours to hold
                 if fd > low:  # closerange(n, n) would close everything from n on
@@ -286,6 +300,7 @@ class Wire:
         held: dict[int, tuple[int, bytes]] = {}  # number -> (out fd, frame)
         order = 0
         number = 0
+        gate = _Gate(self.gate, self._impairer)
         while True:
             now = time.monotonic_ns()
             deadlines = [queue[0][0]] if queue else []
@@ -293,11 +308,24 @@ class Wire:
             if hold_deadline is not None:
                 deadlines.append(hold_deadline)
             timeout = max(min(deadlines) - now, 0) / 1e9 if deadlines else None
-            readable, _, _ = select.select([client, server, self._wake_r], [], [], timeout)
+            readable, _, _ = select.select([client, server, self._wake_r, *gate.watched()],
+                                           [], [], timeout)
             self.wakeups += 1
             if self._wake_r in readable:
+                for left in self._impairer.gated():  # the exchange ended with it held
+                    self._records[left - 1].decision = _still_held()
                 return
-            for fd in readable:
+            for released, decision in gate.words(readable):
+                out_fd, held_frame = held.pop(released)
+                with self._lock:
+                    self._records[released - 1].decision = decision
+                if not decision.delays_ns:
+                    gate.say(gateline.dropped(released))
+                for delay in decision.delays_ns:
+                    order += 1
+                    heapq.heappush(queue, (time.monotonic_ns() + delay, order, out_fd,
+                                           held_frame, released))
+            for fd in (f for f in readable if f in peer):
                 for frame in _drain(fd):
                     number += 1
                     # One moment for both clocks: delays run on the monotonic one, the log
@@ -316,22 +344,74 @@ class Wire:
                         heapq.heappush(queue, (now + delay, order, peer[fd], frame, number))
                     if decision.held:
                         held[number] = (peer[fd], frame)
+                        if decision.reason == GATE_OPTION:
+                            gate.say(gateline.held(number, direction[fd], read_wall, frame))
                     for released in decision.release:
                         out_fd, held_frame = held.pop(released)
                         self._records[released - 1].after = number
                         order += 1
                         heapq.heappush(queue, (due, order, out_fd, held_frame, released))
             now = time.monotonic_ns()
-            for released, _ in self._impairer.expired(now):
+            for released, _ in self._impairer.expired(now):  # --reorder's, never the gate's
                 out_fd, held_frame = held.pop(released)
                 order += 1
                 heapq.heappush(queue, (now, order, out_fd, held_frame, released))
             while queue and queue[0][0] <= now:
                 _, _, out_fd, frame, which = heapq.heappop(queue)
                 _write(out_fd, frame)
+                written = time.time_ns()
                 with self._lock:
-                    self._records[which - 1].written_ns.append(time.time_ns())
+                    self._records[which - 1].written_ns.append(written)
+                if self._records[which - 1].decision.reason.startswith(GATE_OPTION):
+                    gate.say(gateline.out(which, written))
                 now = time.monotonic_ns()
+
+
+def _still_held() -> Decision:
+    return Decision(Action.DROPPED, (), False, (), f"{GATE_OPTION}: still held at the end")
+
+
+class _Gate:
+    """The loop's side of the class's pipes: reads its words, tells it what happened.
+    Without pipes (no --live) it watches nothing and says nothing."""
+
+    def __init__(self, fds: gateline.Fds | None, impairer: Impairer) -> None:
+        self._commands = fds.commands if fds else -1
+        self._events = fds.events if fds else -1
+        self._impairer = impairer
+        self._lines = gateline.Lines()
+
+    def watched(self) -> list[int]:
+        return [self._commands] if self._commands >= 0 else []
+
+    def words(self, readable: list[int]) -> list[tuple[int, Decision]]:
+        """The frames the class released or dropped, with what now becomes of each."""
+        if self._commands < 0 or self._commands not in readable:
+            return []
+        try:
+            chunk = os.read(self._commands, 65536)
+        except BlockingIOError:
+            return []
+        if not chunk:  # the class went away: its process ends the demo (livejob)
+            self._commands = -1
+            return []
+        out = []
+        for line in self._lines.feed(chunk):
+            word = gateline.parse_command(line)
+            if word is None:
+                continue
+            decision = self._impairer.open_gate(word[1], drop=word[0] == gateline.DROP)
+            if decision is not None:
+                out.append((word[1], decision))
+        return out
+
+    def say(self, line: bytes) -> None:
+        if self._events < 0:
+            return
+        try:
+            os.write(self._events, line)
+        except OSError:  # the class went away; the loop goes on until it is stopped
+            self._events = -1
 
 
 def _drain(fd: int) -> list[bytes]:

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TextIO, TypeVar, cast
 
-from wirelens.capture import tcpinfo
+from wirelens.capture import gateline, tcpinfo
 from wirelens.capture.ends import End, merge
 from wirelens.capture.impair import ImpairError, Plan, check_fits, parse_plan
 from wirelens.capture.lab import IPV4, IPV6, Lab
@@ -222,15 +222,27 @@ def _udp(demo: Demo, server: socket.socket, port: int, plan: Plan) -> None:
                  client_wait=UDP_WAIT + 2 * (c2s + s2c))
 
 
+@dataclass(frozen=True)
+class Live:
+    """What a live run (``--live``, live/job.py) adds: the pipes of the wire's gate, its
+    own call log (which says each call as it happens) and how long to wait for the end."""
+
+    gate: gateline.Fds
+    log: ProbedCallLog
+    patience: float
+    ready: Callable[[], None]  # returns when the class is there to watch the exchange
+
+
 def run_wired(scenario: str, plan: Plan, *, message: str = "Hello, Server!", size: int = 0,
-              port: int = 0, ipv6: bool = False, verbose: TextIO | None = None) -> WiredRun:
+              port: int = 0, ipv6: bool = False, verbose: TextIO | None = None,
+              live: Live | None = None) -> WiredRun:
     """Runs ``scenario`` over the wire; the lab, both TAPs and the loop are gone on return."""
     if scenario not in SCENARIOS:
         raise ValueError(f"unknown scenario {scenario!r}")
-    wire = Wire(plan)
+    wire = Wire(plan, live.gate if live else None)
     lab = Lab(IPV6 if ipv6 else IPV4, verbose=verbose, link="wire", wire=wire)
     lab.start()
-    log = ProbedCallLog(split=scenario == "tcp" and bool(plan.reorder))
+    log = live.log if live else ProbedCallLog(split=scenario == "tcp" and bool(plan.reorder))
     samples: list[tcpinfo.TcpInfo] = []
     captures: dict[str, LiveCapture] = {}
     warnings: list[Message] = []
@@ -252,6 +264,8 @@ def run_wired(scenario: str, plan: Plan, *, message: str = "Hello, Server!", siz
             captures[host.side] = LiveCapture(host.device, bpf, until=until)
             with lab.enter(host.side):
                 captures[host.side].start()
+        if live is not None:
+            live.ready()
         start = time.time_ns()
         _check_wire(wire)
         if scenario == "tcp" and server is not None:
@@ -264,7 +278,8 @@ def run_wired(scenario: str, plan: Plan, *, message: str = "Hello, Server!", siz
         elif server is not None:
             sent, received = size, _transfer(log, server, size, lab, samples)
         wall = time.time_ns() - start
-        patience = CLOSE_WAIT_SECONDS + 4 * max(plan.delay_of("c2s"), plan.delay_of("s2c")) / 1e9
+        patience = live.patience if live else CLOSE_WAIT_SECONDS + 4 * max(
+            plan.delay_of("c2s"), plan.delay_of("s2c")) / 1e9
         # A udp exchange whose answer never came has no last packet to wait for: only the
         # frames libpcap still batches.
         expected = scenario != "udp" or bool(demo.reply)
@@ -312,6 +327,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="deliver frames twice: 1, syn, 10%% ... (as --loss)")
     group.add_argument("--seed", type=int, default=None,
                        help="seed of the random choices (the same seed drops the same frames)")
+    group.add_argument("--live", action="store_true",
+                       help="hold each packet on the wire until the class releases it: a "
+                            "local page (its address is printed; --open opens it), or the "
+                            "terminal with --step")
     group.add_argument("--size", default="200k",
                        help="bytes the 'transfer' demo sends: 200k, 1m, 5000 (default 200k)")
 
@@ -319,7 +338,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def wanted(args: argparse.Namespace) -> bool:
     """Whether this command line runs over the wire."""
     return args.scenario == "transfer" or any(
-        getattr(args, name, None) for name in ("loss", "delay", "reorder", "duplicate"))
+        getattr(args, name, None) for name in ("loss", "delay", "reorder", "duplicate", "live"))
 
 
 def parse_size(text: str) -> int:
@@ -359,7 +378,7 @@ def plan_from(args: argparse.Namespace) -> Plan:
     else:
         check_fits(plan, {"c2s": -1 if size > 1 else 1, "s2c": 1}, "transfer")
     args.size_bytes = size
-    return plan
+    return replace(plan, gate=True) if getattr(args, "live", False) else plan
 
 
 def explanation(run: WiredRun) -> Explanation:

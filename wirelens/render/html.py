@@ -283,8 +283,10 @@ def _source(exp: Explanation) -> dict[str, str]:
     return {lang: exp.source for lang in LANGUAGES}
 
 
-def render_page(exp: Explanation, lang: str = "zh", *, nonce: str | None = None) -> str:
-    """The whole page, first shown in ``lang`` (the reader can switch)."""
+def render_page(exp: Explanation, lang: str = "zh", *, nonce: str | None = None,
+                held: Sequence[int] | None = None) -> str:
+    """The whole page, first shown in ``lang`` (the reader can switch). ``held``: the page
+    is a live view (``explain-demo --live``) and these packets wait on the wire."""
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}")
     nonce = nonce or secrets.token_hex(16)
@@ -304,6 +306,9 @@ def render_page(exp: Explanation, lang: str = "zh", *, nonce: str | None = None)
                                          side=side))}
         for side in SIDES
     ] if exp.conversations else []  # no TCP, no TCP states to draw
+    data = page_data(exp, lang)
+    if held is not None:  # the script marks them, and hands the stepping keys to the shell
+        data["live"] = {"held": list(held)}
     cats = {code: Catalog(code) for code in LANGUAGES}
     text = {code: {k: v for k, v in load(code).items() if k.startswith(UI_PREFIXES)}
             for code in LANGUAGES}
@@ -322,11 +327,22 @@ def render_page(exp: Explanation, lang: str = "zh", *, nonce: str | None = None)
         all_packets=len(exp.packets),
         ladders=ladders,
         diagrams=diagrams,
-        data=page_data(exp, lang),
+        data=data,
         css=_asset("page.css"),
         script=_asset("page.js"),
         wire=_wire(exp),
     )
+
+
+def live_shell(lang: str, *, nonce: str, csp: str, token: str) -> str:
+    """The page of a live run (live/server.py): a bar to step the wire, and the classroom
+    page of what the wire carried so far in a frame below it."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}")
+    config = {"token": token, "lang": lang, "ui": _ui_texts()}
+    return _environment().get_template("live.html.j2").render(
+        lang=lang, t=_ui_texts()[lang], nonce=nonce, csp=csp, config=config,
+        script=_asset("live.js"))
 
 
 def _wire(exp: Explanation) -> Markup:
@@ -351,4 +367,4 @@ def page_bytes(exp: Explanation, lang: str) -> bytes:
     return render_page(exp, lang).encode("utf-8")
 
 
-__all__ = ["render_page", "fragment", "page_data", "page_bytes", "MAX_PACKETS"]
+__all__ = ["render_page", "fragment", "page_data", "page_bytes", "live_shell", "MAX_PACKETS"]

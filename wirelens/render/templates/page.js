@@ -436,6 +436,21 @@
   if (window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches) {
     root.dataset.theme = "dark";
   }
+  // A live view (explain-demo --live): the packets held on the wire are marked, and the
+  // stepping keys belong to the live page around this one (which releases packets).
+  if (data.live) {
+    for (const n of data.live.held) {
+      const g = document.querySelector('.pkt[data-packet="' + n + '"]');
+      if (g) g.classList.add("held");
+    }
+    const LIVE_KEYS = new Set(["ArrowRight", " ", "d", "D", "p", "P"]);
+    document.addEventListener("keydown", (ev) => {
+      if (!LIVE_KEYS.has(ev.key) || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+      ev.preventDefault();
+      ev.stopImmediatePropagation();
+      window.parent.postMessage({ wirelens: "key", key: ev.key }, "*");
+    }, true);
+  }
   const wanted = Number((location.hash || "").slice(1));
   const start = index.get(wanted);
   view.step = start === undefined ? 0 : start;
