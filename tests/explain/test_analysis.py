@@ -84,3 +84,29 @@ def test_sequence_numbers_wrap_around() -> None:
     assert not a.segment(0, (top + 1) % 2**32, 1, 10, ACK, 512, 2)
     assert a.segment(0, (top + 11) % 2**32, 1, 10, ACK, 512, 3) == 0
     assert a.segment(0, (top + 1) % 2**32, 1, 10, ACK, 512, 10**9) & Kind.RETRANSMISSION
+
+
+def test_an_ack_past_all_the_peer_sent_is_acked_unseen_once_until_the_peer_sends_again() -> None:
+    """tshark 4.0: an ACK beyond the peer's highest sequence number is flagged once; the
+    same ACK again is not (gopacket-linux_sll_oversized_addr.pcapng, frames 14-19)."""
+    got = run(HANDSHAKE + [(3, S, ACK, 1, 1, 10, 512),  # the server sends 10 bytes
+                           (4, C, ACK, 1, 21, 0, 512),  # the client acks 20
+                           (5, C, ACK | PSH, 1, 21, 5, 512),
+                           (6, C, ACK, 6, 21, 0, 600),
+                           (7, S, ACK, 31, 6, 10, 512),  # after a gap: 10 more bytes
+                           (8, C, ACK, 6, 41, 0, 512),  # acks them: past the gap
+                           (9, C, ACK, 6, 61, 0, 512)])  # beyond all again
+    assert [("acked-unseen" in g) for g in got[3:]] == [False, True, False, False, False,
+                                                         True, True]
+
+
+def test_acking_past_a_gap_moves_on_so_the_same_ack_again_is_not_flagged() -> None:
+    """dnscap-dnso1tcp-midmiss.pcap, frames 14-17: both sides lose a segment."""
+    got = run(HANDSHAKE + [(3, S, ACK | PSH, 11, 31, 10, 512),  # server: a gap; acks unseen
+                           (4, C, ACK | PSH, 31, 21, 2, 512),  # client: a gap; acks past it
+                           (5, S, ACK, 21, 33, 0, 512),
+                           (6, C, ACK | PSH, 33, 21, 28, 512)])  # the same ACK again
+    assert got[3] == {"lost-segment", "acked-unseen"}
+    assert got[4] == {"lost-segment", "acked-unseen"}
+    assert got[5] == {"acked-unseen"}
+    assert got[6] == set()

@@ -136,3 +136,15 @@ def test_data_on_the_syn_tcp_fast_open_is_a_complete_handshake():
 def test_history_is_zeeks_for_a_textbook_connection():
     _, [summary] = run(HANDSHAKE + DATA + CLOSE_FOUR)
     assert (summary.history, summary.verdict) == ("ShADadFf", "SF")
+
+
+def test_a_syn_retried_after_a_refusal_with_its_old_isn_stays_in_the_conversation():
+    """As tshark 4.0's tcp.stream (chrissanders-nowebaccess2.pcapng): a SYN with the ISN
+    the conversation began with is a retransmission, even after a RST; a new ISN is a new
+    conversation ("port numbers reused")."""
+    _, summaries = run(REFUSED + REFUSED)
+    assert [s.packets for s in summaries] == [(1, 2, 3, 4)]
+    assert ("retransmission", 3) in summaries[0].anomalies
+    new_isn = [("c", "S", 7, None, b""), ("s", "RA", 0, 8, b"")]
+    _, summaries = run(REFUSED + new_isn)
+    assert [s.packets for s in summaries] == [(1, 2), (3, 4)]

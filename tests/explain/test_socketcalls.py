@@ -56,9 +56,10 @@ def test_shutdown_causes_the_fin() -> None:
 def test_a_close_after_the_end_takes_no_later_connections_packet() -> None:
     first = HANDSHAKE + [("s", "RA", 1, 1, b"")]
     two = frames(first) + [Frame(5 + i, f.ts_ns + 4000, f.data) for i, f in enumerate(
-        frames([("c", "S", 0, None, b""), ("s", "SA", 0, 1, b""), ("c", "RA", 1, 1, b"")],
+        frames([("c", "S", 100, None, b""), ("s", "SA", 0, 101, b""), ("c", "RA", 101, 1, b"")],
                start_ns=START + 4000))]
-    # the second connection reuses the port pair: it starts after the first one's RST
+    # the second connection reuses the port pair: it starts after the first one's RST, with
+    # a new ISN (a SYN with the old one would be a retransmission, as in Wireshark)
     exp = explain(two, socket_calls=[SocketCall("client", "close", t(4.5), t(4.6))])
     (close,) = exp.socket_calls
     assert close.packets == () and close.text.key == "call.close_silent"

@@ -59,8 +59,7 @@ _BLOCK_NAMES = {_SHB: "Section Header Block", _IDB: "Interface Description Block
 _SILENT_BLOCKS = frozenset({4, 5, 9, 10, 0x00000BAD, 0x40000BAD})
 _CUSTOM_BLOCKS = frozenset({0x00000BAD, 0x40000BAD})  # copiable / not to be copied
 _OPT_COMMENT, _IF_NAME, _IF_TSRESOL, _IF_TSOFFSET = 1, 2, 9, 14  # pcapng option codes
-_DISSECTED = frozenset({rec.LINKTYPE_NULL, rec.LINKTYPE_ETHERNET, rec.LINKTYPE_RAW,
-                        rec.LINKTYPE_LOOP, rec.LINKTYPE_LINUX_SLL, rec.LINKTYPE_LINUX_SLL2})
+_DISSECTED = frozenset(rec.LINK_TYPES)
 # fmt: on
 
 

@@ -192,7 +192,8 @@ def _sequence(
                         elif rev.lastflags & _KA:
                             kinds |= _KA_ACK
                         else:
-                            fwd.dupacks += 1
+                            # -1 (an ACKed-unseen was flagged against this side) counts as 0
+                            fwd.dupacks = fwd.dupacks + 1 if fwd.dupacks >= 0 else 1
                             kinds |= _DUP
                     elif fwd.window == 0 and rev.lastflags & _ZWP:
                         kinds |= _ZWP_ACK
@@ -204,8 +205,17 @@ def _sequence(
         fwd.dupacks = 0
     if (rev.maxseqtobeacked and (rev.maxseqtobeacked - ack) & MOD_MASK >= HALF
             and flags & ACK):
-        kinds |= _UNSEEN
-        rev.maxseqtobeacked = rev.nextseq
+        # As tshark 4.0.17 flags it (not the older "every time"): past a gap in the peer's
+        # data, once, moving on to the peer's nextseq; past all it sent, once until the peer
+        # acks something new (its dupacks -1 marks it). gopacket-linux_sll_oversized_addr
+        # and dnscap-dnso1tcp-midmiss hold both cases.
+        if rev.maxseqtobeacked != rev.nextseq:
+            rev.maxseqtobeacked = rev.nextseq
+            kinds |= _UNSEEN
+        else:
+            if rev.dupacks == 0:
+                kinds |= _UNSEEN
+            rev.dupacks = -1
     if (seglen > 0 or flags & _SF) and not kinds & _KA:
         kinds |= _retransmission(fwd, rev, seq, seglen, ts_ns, first_rtt_ns,
                                  1 if flags & _SF else 0)

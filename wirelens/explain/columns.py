@@ -250,6 +250,7 @@ def decode(rec: Records) -> Decoded:
     total = ip["total"].astype(np.int64)
     ok &= ((room >= 20) & (hlen >= 20) & (room >= hlen) & ((ip["frag"] & 0x3FFF) == 0)
            & (ip["proto"] == 6))
+    ok &= (total < hlen) | (total <= room)  # a frame cut short goes through the walk
     payload_room = np.where(total >= hlen, np.minimum(room, total), room)  # from the IP header
     tcp_room = payload_room - hlen
     tcp_at = at + hlen

@@ -153,10 +153,9 @@ class ConversationTracker:
         conv = self._by_key.get(pair)
         syn_only = flags & (SYN | ACK) == SYN
         if isinstance(conv, Settled):
-            if syn_only:  # it finished, so a SYN begins a new conversation (``reused``)
-                conv = None
-            else:
-                conv = self._revive(conv)
+            # it finished, yet a SYN with its ISN still joins it (``reused``): then it goes on
+            conv = None if syn_only and self._settled_reused(conv, forward, seq) \
+                else self._revive(conv)
         if conv is not None:
             from_client = forward == conv.client_first
             # a SYN-ACK captured before its SYN: the SYN belongs to it all the same
@@ -485,6 +484,16 @@ class ConversationTracker:
             holding.ended(rec.last_ns, rec)
         if self._on_settle is not None:
             self._on_settle(records)
+
+    @staticmethod
+    def _settled_reused(rec: Settled, forward: bool, seq: int) -> bool:
+        """``reused`` for a settled conversation, from its rows: the sender's base is its
+        latest SYN's sequence number, else its first one (as ``Side.base`` is kept)."""
+        base = None
+        for row in rec.rows[rec.start : rec.stop].tolist():
+            if row[0] == forward and (base is None or row[5] & SYN):
+                base = row[3]
+        return base is not None and seq != base
 
     def _revive(self, rec: Settled) -> Conversation:
         """A settled conversation that goes on: its own segments followed again, one by

@@ -143,9 +143,9 @@ def finished(conv: Conversation) -> bool:
 
 def reused(conv: Conversation, from_client: bool, seq: int) -> bool:
     """A new SYN on a known port pair starts a new conversation, as Wireshark's "port numbers
-    reused": when the old one finished, or the SYN's sequence number is not the old ISN."""
-    if finished(conv):
-        return True
+    reused": when the SYN's sequence number is not the old ISN. Even after a RST or FINs, a
+    SYN with the old ISN is a retransmission in the same tcp.stream, as tshark 4.0 has it
+    (a client that retries its SYN after each RST: chrissanders-nowebaccess2.pcapng)."""
     sender = conv.client if from_client else conv.server
     return sender.base is not None and seq != sender.base
 

@@ -14,9 +14,21 @@ from types import MappingProxyType
 from typing import Any
 
 from wirelens.explain.fields import FieldValue, Layer
-from wirelens.explain.layers import arp, dns, ethernet, icmpv6, ipv4, ipv6, linklayers, tcp, udp
+from wirelens.explain.layers import (
+    arp,
+    dns,
+    ethernet,
+    icmpv6,
+    ipv4,
+    ipv6,
+    linklayers,
+    mpls,
+    pppoe,
+    tcp,
+    udp,
+)
 from wirelens.explain.layers.decoded import Decoded, TooDeep, Truncated
-from wirelens.explain.records import LINKTYPE_PCAPNG_BLOCK, Frame
+from wirelens.explain.records import LINK_TYPES, LINKTYPE_PCAPNG_BLOCK, Frame
 from wirelens.explain.segment import Segment, ident
 
 Dissector = Callable[[bytes, int, int, Mapping[str, Any]], Decoded]
@@ -31,6 +43,9 @@ DISSECTORS: dict[str, Dissector] = {
     "service_tag": linklayers.dissect_service_tag,
     "ipv4": ipv4.dissect,
     "ipv6": ipv6.dissect,
+    "mpls": mpls.dissect,
+    "pppoes": pppoe.dissect_session,
+    "ppp": pppoe.dissect_ppp,
     "arp": arp.dissect,
     "icmpv6": icmpv6.dissect,
     "tcp": tcp.dissect,
@@ -38,20 +53,10 @@ DISSECTORS: dict[str, Dissector] = {
     "dns": dns.dissect,
 }
 
-LINK_TYPES: dict[int, str] = {
-    0: "null",
-    1: "ethernet",
-    101: "raw",
-    108: "loop",
-    113: "sll",
-    276: "sll2",
-    228: "raw4",
-    229: "raw6",
-}
 
 # (layer, the number it names) -> the layer that follows.
 ETHERTYPE_LAYERS = {0x0800: "ipv4", 0x86DD: "ipv6", 0x0806: "arp", 0x8100: "vlan",
-                    0x88A8: "service_tag"}
+                    0x88A8: "service_tag", mpls.ETHERTYPE: "mpls", pppoe.ETHERTYPE: "pppoes"}
 # The layers an EtherType follows; each may end the frame with a trailer of its own name.
 ETHERTYPE_CARRIERS = {"ethernet": "eth.trailer", "vlan": "vlan.trailer",
                       "service_tag": "vlan.trailer", "sll": "sll.trailer",
@@ -63,11 +68,21 @@ BINDINGS: dict[tuple[str, int], str] = {
        for et, name in ETHERTYPE_LAYERS.items()},
     **{(link, family): "ipv4" for link in ("null", "loop") for family in (2,)},
     **{(link, family): "ipv6" for link in ("null", "loop") for family in (10, 24, 28, 30)},
+    # an MPLS label entry is followed by another, or by the packet its first nibble names
+    ("mpls", mpls.ETHERTYPE): "mpls",
+    **{("mpls", et): ETHERTYPE_LAYERS[et] for et in mpls.BY_VERSION.values()},
+    # a PPPoE session carries PPP, whose protocol number names IPv4 or IPv6
+    ("pppoes", pppoe.PPP): "ppp",
+    **{("ppp", et): ETHERTYPE_LAYERS[et] for et in pppoe.ETHERTYPES.values()},
     ("ipv4", 6): "tcp",
     ("ipv4", 17): "udp",
     ("ipv6", 6): "tcp",
     ("ipv6", 17): "udp",
     ("ipv6", icmpv6.PROTOCOL): "icmpv6",
+    # IP in IP (protocols 4 and 41, e.g. IPv6 tunnelled behind an AH): Wireshark reads the
+    # inner packet, whose addresses name the TCP conversation (as fastwalk.IP_IN_IP)
+    **{(outer, proto): inner for outer in ("ipv4", "ipv6")
+       for proto, inner in ((4, "ipv4"), (41, "ipv6"))},
 }
 
 # More layers than any real frame has (Ethernet, two VLAN tags, IP, TCP, DNS ... is six):
@@ -148,7 +163,8 @@ def dissect(frame: Frame, options: DissectOptions = NO_OPTIONS) -> Dissection:
     data = frame.data
     layers = [frame_layer(frame)]
     protocols: list[str] = []
-    facts: dict[str, Any] = {}
+    # the frame's length on the wire bounds what an IP length can claim (layers/tcp.py)
+    facts: dict[str, Any] = {"wire_len": frame.wire_len}
     name = _first_layer(frame)
     start, end, problem = 0, len(data), ""
     if frame.linktype == LINKTYPE_PCAPNG_BLOCK:
@@ -169,7 +185,11 @@ def dissect(frame: Frame, options: DissectOptions = NO_OPTIONS) -> Dissection:
             break
         layers.append(decoded.layer)
         protocols.append(name)
+        # a tunnelled IP packet ends within the outer one: the bytes after both are extra
+        padding = facts.get("padding", 0) + decoded.facts.get("padding", 0)
         facts.update(decoded.facts)
+        if padding:
+            facts["padding"] = padding
         start, end = decoded.payload_start, decoded.payload_end
         if decoded.next_key is None:
             name = _by_port(name, decoded.facts, options) if name == "udp" else None
@@ -186,11 +206,13 @@ def dissect(frame: Frame, options: DissectOptions = NO_OPTIONS) -> Dissection:
                            "length": len(payload)})),
         )))
     elif payload and protocols and protocols[-1] in ("tcp", "udp"):
+        # data on a RST is no stream data: Wireshark shows it as the "reset cause"
+        rst = protocols[-1] == "tcp" and facts.get("flags", 0) & 0x04
         layers.append(
             Layer("Payload", start, len(payload), (
-                FieldValue(f"{protocols[-1]}.payload", payload[:SHOWN_BYTES].hex(),
-                           preview(payload), start,
-                           len(payload), "field.payload",
+                FieldValue("tcp.rst_payload" if rst else f"{protocols[-1]}.payload",
+                           payload[:SHOWN_BYTES].hex(), preview(payload), start, len(payload),
+                           "field.payload_rst" if rst else "field.payload",
                            MappingProxyType({"length": len(payload), "text": preview(payload)})),
             ))
         )

@@ -327,6 +327,9 @@ def explain(
     warnings: list[Message] = []
     if not tracked:
         warnings.append(msg("warning.empty"))
+    fragments = sum(1 for t in tracked if t.dissection.facts.get("fragment"))
+    if fragments:  # a deliberate difference from Wireshark, said where it matters
+        warnings.append(msg("warning.fragments", frames=fragments))
     for s in summaries.values():
         warnings.extend(_missing(s))
     for p in packets:

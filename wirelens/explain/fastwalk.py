@@ -14,7 +14,7 @@ import struct
 from dataclasses import dataclass
 from ipaddress import IPv6Address
 
-from wirelens.explain.records import LINKTYPE_PCAPNG_BLOCK, Frame
+from wirelens.explain.records import LINK_TYPES, LINKTYPE_PCAPNG_BLOCK, Frame
 from wirelens.explain.segment import Segment, ident
 
 _U16 = struct.Struct("!H").unpack_from
@@ -26,8 +26,19 @@ _UDP = struct.Struct("!HH").unpack_from
 
 ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_ARP = 0x0800, 0x86DD, 0x0806
 VLAN_TAGS = (0x8100, 0x88A8)
+ETHERTYPE_MPLS = 0x8847
+ETHERTYPE_PPPOE = 0x8864  # a PPPoE session
+PPP_PROTOCOLS = {0x0021: ETHERTYPE_IPV4, 0x0057: ETHERTYPE_IPV6}
+MPLS_PAYLOAD = {4: ETHERTYPE_IPV4, 6: ETHERTYPE_IPV6}  # the labelled packet's first nibble
 IPV6_EXTENSIONS = (0, 43, 60)
 IPV6_FRAGMENT = 44
+IPV6_AUTHENTICATION = 51  # RFC 4302 AH: length in 4-byte units minus two, as layers/ipv6.py
+# IP in IP (RFC 2003 protocol 4, RFC 2473 protocol 41): Wireshark reads the inner packet,
+# so its TCP is the segment (as dissect.BINDINGS); deeper than dissect.MAX_LAYERS allows
+# is no real packet.
+IP_IN_IP = {4: ETHERTYPE_IPV4, 41: ETHERTYPE_IPV6}
+MAX_TUNNELS = 8
+RAW_IP = tuple(lt for lt, first in LINK_TYPES.items() if first.startswith("raw"))
 NULL_IPV4 = (2,)
 NULL_IPV6 = (10, 24, 28, 30)
 
@@ -72,8 +83,8 @@ def _link(frame: Frame) -> tuple[int, int] | Other:
             etype = _U16(data, at + 2)[0]
             at += 4
         return etype, at
-    if lt in (101, 228, 229):
-        if lt == 101:  # the version nibble says which; the dissector calls others unknown
+    if lt in RAW_IP:
+        if lt not in (228, 229):  # the version nibble says which; others are unknown
             version = data[0] >> 4 if data else 0
             if version not in (4, 6):
                 return UNKNOWN_LINK
@@ -103,52 +114,38 @@ def walk(frame: Frame) -> Segment | Other:
     etype, at = link
     data = frame.data
     end = len(data)
-    if etype == ETHERTYPE_IPV4:
-        if end - at < 20:
+    if etype == ETHERTYPE_PPPOE:  # as layers/pppoe.py: 6 bytes of PPPoE, 2 of PPP protocol
+        if end - at < 8:
             return TRUNCATED
-        vihl, total, ip_id, frag, proto, src_raw, dst_raw = _IPV4(data, at)
-        hlen = (vihl & 0x0F) * 4
-        if hlen < 20 or end - at < hlen:
+        etype, at = PPP_PROTOCOLS.get(_U16(data, at + 6)[0], -1), at + 8
+    while etype == ETHERTYPE_MPLS:  # as layers/mpls.py: label entries down to the bottom one
+        if end - at < 4:
             return TRUNCATED
-        if frag & 0x3FFF:  # more fragments, or an offset: a fragment
-            return FRAGMENT
-        payload_end = min(end, at + total) if total >= hlen else end
-        src, dst = _ipv4_text(src_raw), _ipv4_text(dst_raw)
-        at += hlen
-    elif etype == ETHERTYPE_IPV6:
-        if end - at < 40:
-            return TRUNCATED
-        payload_end = min(end, at + 40 + _U16(data, at + 4)[0])
-        proto = data[at + 6]
-        src = IPv6Address(data[at + 8 : at + 24]).compressed
-        dst = IPv6Address(data[at + 24 : at + 40]).compressed
-        at += 40
-        ip_id = -1  # IPv6 has no identification
-        fragment = False
-        while proto in IPV6_EXTENSIONS or proto == IPV6_FRAGMENT:
-            if payload_end - at < 8:
-                return TRUNCATED
-            fragment = fragment or proto == IPV6_FRAGMENT
-            length = 8 if proto == IPV6_FRAGMENT else (data[at + 1] + 1) * 8
-            proto, at = data[at], at + length
-        if fragment:
-            return FRAGMENT
-    elif etype == ETHERTYPE_ARP:
-        if end - at < 28:
-            return TRUNCATED
-        return Other("arp", arp_op=_U16(data, at + 6)[0])
-    else:
-        return OTHER_ETHERTYPE
+        bottom = data[at + 2] & 1
+        at += 4
+        if bottom:
+            etype = MPLS_PAYLOAD.get(data[at] >> 4, -1) if at < end else -1
+    for _ in range(MAX_TUNNELS + 1):
+        got = _ip(data, etype, at, end)
+        if isinstance(got, Other):
+            return got
+        proto, at, payload_end, declared_end, src, dst, ip_id = got
+        if proto not in IP_IN_IP:
+            break
+        etype, end = IP_IN_IP[proto], payload_end  # a tunnel: the inner packet's header
     if proto == 6:
         if payload_end - at < 20:
             return TRUNCATED
         sport, dport, seq, ack, offset, flags, window = _TCP(data, at)
         hlen = (offset >> 4) * 4
-        if hlen < 20 or payload_end - at < hlen:
+        # as layers/tcp.py: the fixed header suffices; the length is the IP header's
+        if hlen < 20 or max(declared_end, payload_end) - at < hlen:
             return TRUNCATED
-        wscale = _wscale(data, at + 20, at + hlen) if flags & 0x02 else -1
+        wscale = _wscale(data, at + 20, min(at + hlen, payload_end)) if flags & 0x02 else -1
+        # as layers/tcp.py: an IP length beyond the frame's wire length is no snap-length cut
+        length = max(max(min(declared_end, frame.wire_len), payload_end) - at - hlen, 0)
         return Segment(frame.index, frame.ts_ns, src, sport, dst, dport, seq, ack, flags, window,
-                       max(payload_end - at - hlen, 0), wscale,
+                       length, wscale,
                        ident(ip_id, _U16(data, at + 16)[0]))
     if proto == 17:
         if payload_end - at < 8:
@@ -176,3 +173,52 @@ def _wscale(data: bytes, at: int, end: int) -> int:
             return data[at + 2]
         at += length
     return -1
+
+
+_IpHeader = tuple[int, int, int, int, str, str, int]
+
+
+def _ip(data: bytes, etype: int, at: int, end: int) -> _IpHeader | Other:
+    """(protocol, its offset, payload end, declared end, src, dst, IP id) of the IP header
+    at ``at``, or what stopped the walk."""
+    if etype == ETHERTYPE_IPV4:
+        if end - at < 20:
+            return TRUNCATED
+        vihl, total, ip_id, frag, proto, src_raw, dst_raw = _IPV4(data, at)
+        hlen = (vihl & 0x0F) * 4
+        if hlen < 20 or end - at < hlen:
+            return TRUNCATED
+        if frag & 0x3FFF:  # more fragments, or an offset: a fragment
+            return FRAGMENT
+        declared_end = at + total if total >= hlen else end  # cut by the snap length or not
+        payload_end = min(end, declared_end)
+        return (proto, at + hlen, payload_end, declared_end, _ipv4_text(src_raw),
+                _ipv4_text(dst_raw), ip_id)
+    if etype == ETHERTYPE_IPV6:
+        if end - at < 40:
+            return TRUNCATED
+        plen = _U16(data, at + 4)[0]
+        declared_end = at + 40 + plen if plen else end
+        payload_end = min(end, declared_end)
+        proto = data[at + 6]
+        src = IPv6Address(data[at + 8 : at + 24]).compressed
+        dst = IPv6Address(data[at + 24 : at + 40]).compressed
+        at += 40
+        fragment = False
+        while proto in IPV6_EXTENSIONS or proto == IPV6_FRAGMENT or proto == IPV6_AUTHENTICATION:
+            if payload_end - at < 8:
+                return TRUNCATED
+            fragment = fragment or proto == IPV6_FRAGMENT
+            if proto == IPV6_AUTHENTICATION:
+                length = (data[at + 1] + 2) * 4
+            else:
+                length = 8 if proto == IPV6_FRAGMENT else (data[at + 1] + 1) * 8
+            proto, at = data[at], at + length
+        if fragment:
+            return FRAGMENT
+        return proto, at, payload_end, declared_end, src, dst, -1  # IPv6 has no identification
+    if etype == ETHERTYPE_ARP:
+        if end - at < 28:
+            return TRUNCATED
+        return Other("arp", arp_op=_U16(data, at + 6)[0])
+    return OTHER_ETHERTYPE

@@ -19,6 +19,22 @@ LINKTYPE_LINUX_SLL2 = 276  # Linux "cooked" capture v2
 # as a frame of its own, so that frame numbers stay Wireshark's.
 LINKTYPE_PCAPNG_BLOCK = -1
 
+# The link types wirelens dissects, and the first layer each begins with (explain.dissect).
+LINK_TYPES: dict[int, str] = {
+    0: "null",
+    1: "ethernet",
+    101: "raw",
+    # DLT_RAW's own numbers, written by some libpcaps (12; 14 on OpenBSD): Wireshark reads
+    # them as raw IP too (pcapplusplus-four_ipv6_http_streams.pcap)
+    12: "raw",
+    14: "raw",
+    108: "loop",
+    113: "sll",
+    276: "sll2",
+    228: "raw4",
+    229: "raw6",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Frame:

@@ -63,6 +63,21 @@ TCPDUMP_NAMES = {
     4: "parameter problem",
 }
 
+def _rest_name(kind: int) -> str:
+    """The bytes after a message's fixed part, named as Wireshark names them where it shows
+    them as bytes: an echo's data is data.data; an error's quoted packet and an MLDv2
+    query's sources Wireshark takes apart, so those are our own names."""
+    if kind in (ECHO_REQUEST, ECHO_REPLY):
+        return "data.data"
+    if kind == MLD2_REPORT:
+        return "icmpv6.mldr.records"
+    if kind < 128:
+        return "icmpv6.invoking_packet"
+    if kind == MLD_QUERY:
+        return "icmpv6.mld2.query"
+    return "icmpv6.data"
+
+
 _RESERVED32 = FieldSpec("icmpv6.reserved", 32, 32, bytes_of(4), "field.icmpv6.reserved")
 # Each type's fixed body, with bit offsets from the start of the ICMPv6 message.
 BODIES: dict[int, tuple[FieldSpec, ...]] = {
@@ -80,7 +95,11 @@ BODIES: dict[int, tuple[FieldSpec, ...]] = {
         FieldSpec("icmpv6.nd.ra.cur_hop_limit", 32, 8, dec, "field.icmpv6.ra.hop_limit"),
         FieldSpec("icmpv6.nd.ra.flag.m", 40, 1, flag, "field.icmpv6.ra.flag_m"),
         FieldSpec("icmpv6.nd.ra.flag.o", 41, 1, flag, "field.icmpv6.ra.flag_o"),
-        FieldSpec("icmpv6.nd.ra.flag.rsv", 42, 6, dec, "field.icmpv6.ra.flag_rsv"),
+        # the rest of the flags byte as Wireshark splits it (RFC 3775, 4191, 4389)
+        FieldSpec("icmpv6.nd.ra.flag.h", 42, 1, flag, "field.icmpv6.ra.flag_h"),
+        FieldSpec("icmpv6.nd.ra.flag.prf", 43, 2, dec, "field.icmpv6.ra.flag_prf"),
+        FieldSpec("icmpv6.nd.ra.flag.p", 45, 1, flag, "field.icmpv6.ra.flag_p"),
+        FieldSpec("icmpv6.nd.ra.flag.rsv", 46, 2, dec, "field.icmpv6.ra.flag_rsv"),
         FieldSpec("icmpv6.nd.ra.router_lifetime", 48, 16, dec, "field.icmpv6.ra.lifetime"),
         FieldSpec("icmpv6.nd.ra.reachable_time", 64, 32, dec, "field.icmpv6.ra.reachable"),
         FieldSpec("icmpv6.nd.ra.retrans_timer", 96, 32, dec, "field.icmpv6.ra.retrans"),
@@ -186,7 +205,7 @@ def dissect(data: bytes, start: int, end: int, below: Mapping[str, Any]) -> Deco
         fields.extend(options)
         facts.update({f"nd_{k}": v for k, v in linkaddrs.items()})
     elif rest:
-        name = "icmpv6.mldr.records" if kind == MLD2_REPORT else "icmpv6.data"
+        name = _rest_name(kind)
         fields.append(FieldValue(name, rest.hex(), rest.hex(" "), start + fixed, len(rest),
                                  f"field.{name}", {"length": len(rest)}))
     return Decoded(

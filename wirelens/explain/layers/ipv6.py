@@ -28,9 +28,24 @@ HEADER_LEN = 40
 # Extension headers that carry their length in the second byte (in 8-byte units, plus one).
 EXTENSIONS = {0: "Hop-by-Hop", 43: "Routing", 60: "Destination Options"}
 FRAGMENT = 44
+# The Authentication Header (RFC 4302) also chains to the next header, but its length
+# byte counts 4-byte units, minus two; Wireshark walks it to the TCP behind it.
+AUTHENTICATION = 51
 # RFC 8200 4.1: each extension header at most once (Destination Options twice); a chain
 # longer than this is not a real packet, and walking it would only cost time and memory.
 MAX_EXTENSIONS = 8
+
+
+_EXTENSION_NAMES = {FRAGMENT: "Fragment", AUTHENTICATION: "Authentication Header"}
+
+
+def _extension_length(nxt: int, length_byte: int) -> int:
+    """Bytes of one extension header from its type and its second byte."""
+    if nxt == FRAGMENT:
+        return 8
+    if nxt == AUTHENTICATION:
+        return (length_byte + 2) * 4
+    return (length_byte + 1) * 8
 
 
 def dissect(data: bytes, start: int, end: int, below: Mapping[str, Any]) -> Decoded:
@@ -42,14 +57,14 @@ def dissect(data: bytes, start: int, end: int, below: Mapping[str, Any]) -> Deco
     payload_end = min(end, start + HEADER_LEN + payload_len)
     nxt, at = header[6], start + HEADER_LEN
     fragment, walked = False, 0
-    while nxt in EXTENSIONS or nxt == FRAGMENT:
+    while nxt in EXTENSIONS or nxt == FRAGMENT or nxt == AUTHENTICATION:
         walked += 1
         if walked > MAX_EXTENSIONS:
             raise TooDeep(f"more than {MAX_EXTENSIONS} IPv6 extension headers")
         if payload_end - at < 8:
             raise Truncated("IPv6 extension header")
-        length = 8 if nxt == FRAGMENT else (data[at + 1] + 1) * 8
-        name = "Fragment" if nxt == FRAGMENT else EXTENSIONS[nxt]
+        length = _extension_length(nxt, data[at + 1])
+        name = _EXTENSION_NAMES.get(nxt) or EXTENSIONS[nxt]
         fragment = fragment or nxt == FRAGMENT
         fields.append(
             FieldValue(

@@ -136,6 +136,9 @@ def dissect(data: bytes, start: int, end: int, below: Mapping[str, Any]) -> Deco
     declared_end = max(below.get("declared_end", end), end)
     if header_len < MIN_HEADER or declared_end - start < header_len:
         raise Truncated("TCP")
+    # An IP length beyond the frame's wire length is wrong, not a snap-length cut: Wireshark
+    # then takes the bytes there are (gopacket-linux_sll_oversized_addr.pcapng, frame 45).
+    declared_end = max(min(declared_end, below.get("wire_len", declared_end)), end)
     header = data[start : min(start + header_len, end)]
     segment = data[start:end]
     cut = ""
@@ -174,7 +177,7 @@ def dissect(data: bytes, start: int, end: int, below: Mapping[str, Any]) -> Deco
             "window": int.from_bytes(header[14:16], "big"),
             "checksum": int.from_bytes(header[16:18], "big"),
             "checksum_ok": extra.get("tcp.checksum", {}).get("variant") == "correct",
-            "payload_len": declared_end - start - header_len,
+            "payload_len": max(declared_end - start - header_len, 0),
             **({"cut": cut} if cut else {}),
             **option_values,
         },
