@@ -31,6 +31,8 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from run import _tree  # bench/ is the script's folder: the process-tree walk run.py uses
+
 ETH_IP_TCP = (b"\x02\x00\x00\x00\x00\x02" + b"\x02\x00\x00\x00\x00\x01" + b"\x08\x00"
               + struct.pack("!BBHHHBBH4s4s", 0x45, 0, 40, 1, 0, 64, 6, 0,
                             b"\x0a\0\0\1", b"\x0a\0\0\2")
@@ -128,24 +130,6 @@ CLASSES: dict[str, tuple[str, Callable[[Path], None]]] = {
 MODES = {"default": [], "json": ["--format", "json"], "html": ["--html", "{out}", "--force"],
          "summary-json": ["--summary", "--format", "json"],
          "conversation": ["--conversation", "1", "--format", "json"]}
-
-
-def _tree(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as fh:
-                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry))
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo += children.get(p, [])
-    return out
 
 
 def _pss_kib(pids: list[int]) -> int:

@@ -20,6 +20,9 @@ import pytest
 
 from wirelens import cli
 
+# The real-Chromium fixture (``browser``) for the page tests.
+pytest_plugins = ["tests.browser"]
+
 REQUIRE_LIVE = "WIRELENS_REQUIRE_LIVE"
 CLI_TIMEOUT = 120  # seconds; a guard against a hung capture, not a speed check
 

@@ -15,7 +15,6 @@ import socket
 import subprocess
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,27 +22,11 @@ import pytest
 
 from tests.conftest import console_script
 from tests.live.driver import Demo, nothing_left
-from tests.render.test_page_browser import ARGS, CHROMIUM, browser_problem
 
 pytestmark = pytest.mark.live
 WAIT_MS = 60_000  # a guard against a hang, not a speed check
 # our names of what sets Wireshark's tcp.analysis.retransmission
 RESENT = ("retransmission", "fast-retransmission", "spurious-retransmission")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    problem = browser_problem()
-    if problem is not None:
-        if os.environ.get("WIRELENS_REQUIRE_LIVE") == "1":
-            pytest.fail(f"WIRELENS_REQUIRE_LIVE=1 but {problem}", pytrace=False)
-        pytest.skip(problem)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
 
 
 class Live:

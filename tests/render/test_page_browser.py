@@ -8,10 +8,8 @@ not for the page's own file. Screenshots of every mode go to the test's temporar
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,33 +21,7 @@ from wirelens.render.html import render_page
 
 pytestmark = pytest.mark.live
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
 WIDE, PROJECTOR, NARROW = (1600, 1000), (1920, 1080), (700, 1000)
-
-
-def browser_problem() -> str | None:
-    if importlib.util.find_spec("playwright") is None:
-        return "playwright is not installed (.venv/bin/pip install playwright)"
-    if not os.access(CHROMIUM, os.X_OK):
-        return f"{CHROMIUM} is missing (apt-get install chromium)"
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    problem = browser_problem()
-    if problem is not None:
-        if os.environ.get("WIRELENS_REQUIRE_LIVE") == "1":
-            pytest.fail(f"WIRELENS_REQUIRE_LIVE=1 but {problem}", pytrace=False)
-        pytest.skip(problem)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")

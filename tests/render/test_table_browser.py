@@ -3,8 +3,6 @@ nothing, and a hostile file name stays text."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -12,27 +10,12 @@ from typing import Any
 import pytest
 
 from tests.render.pages import IMG, SCRIPT
-from tests.render.test_page_browser import ARGS, CHROMIUM, Watched, browser_problem
+from tests.render.test_page_browser import Watched
 from wirelens import cli
 from wirelens.render.table import to_html
 from wirelens.tablejob import table_rows
 
 pytestmark = pytest.mark.live
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    problem = browser_problem()
-    if problem is not None:
-        if os.environ.get("WIRELENS_REQUIRE_LIVE") == "1":
-            pytest.fail(f"WIRELENS_REQUIRE_LIVE=1 but {problem}", pytrace=False)
-        pytest.skip(problem)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")
