@@ -73,7 +73,8 @@ def annotated(data: bytes, comments: dict[int, str], section: list[str]) -> byte
 @pytest.mark.parametrize("endian", ["<", ">"])
 def test_comments_land_on_the_frames_the_reader_numbers(endian: str, tmp_path: Path) -> None:
     data = capture(endian)
-    out = annotated(data, {1: "first", 2: "simple", 3: "third"}, ["the story"])
+    # frame 2 is the custom block, numbered as Wireshark numbers it
+    out = annotated(data, {1: "first", 3: "simple", 4: "third"}, ["the story"])
     src, dst = tmp_path / "in.pcapng", tmp_path / "out.pcapng"
     src.write_bytes(data)
     dst.write_bytes(out)
@@ -97,7 +98,7 @@ def test_comments_land_on_the_frames_the_reader_numbers(endian: str, tmp_path: P
 def test_tshark_reads_both_byte_orders(tmp_path: Path) -> None:
     for endian in "<>":
         path = tmp_path / f"out{endian == '>'}.pcapng"
-        path.write_bytes(annotated(capture(endian, damaged=False), {1: "first", 3: "third"},
+        path.write_bytes(annotated(capture(endian, damaged=False), {1: "first", 4: "third"},
                                    ["story"]))
         rows = subprocess.run(
             ["tshark", "-r", str(path), "-T", "fields", "-E", "occurrence=a", "-E",
