@@ -127,6 +127,12 @@ BODIES: dict[int, tuple[FieldSpec, ...]] = {
     ),
 }
 BODIES[ECHO_REPLY] = BODIES[ECHO_REQUEST]
+# An MLDv2 query is 28 bytes or more; its delay field is a code (RFC 9777 5.1.3)
+MLD2_QUERY_LENGTH = 28
+MLD2_QUERY = (
+    FieldSpec("icmpv6.mld.maximum_response_code", 32, 16, dec, "field.icmpv6.mld.code"),
+    *BODIES[MLD_QUERY][1:],
+)
 ND_TYPES = (RS, RA, NS, NA, REDIRECT)  # the types followed by ND options
 
 # ND option types (RFC 4861 4.6) and the catalog variant that explains each.
@@ -175,6 +181,8 @@ def dissect(data: bytes, start: int, end: int, below: Mapping[str, Any]) -> Deco
     message = data[start:end]
     kind = message[0]
     body = BODIES.get(kind, ())
+    if kind == MLD_QUERY and end - start >= MLD2_QUERY_LENGTH:  # an MLDv2 query (RFC 9777)
+        body = MLD2_QUERY
     fixed = max(HEADER_LEN, _body_length(body)) if body else HEADER_LEN
     if len(message) < fixed:
         raise Truncated("ICMPv6")
