@@ -157,7 +157,8 @@ def _explain(args: argparse.Namespace, run: object, wanted: reports.Targets,
         run = wired.merged(run, frames, calls)
         exp = wired.explanation(run)
         if args.save:
-            _save(args.save, run.frames, run.calls, args.force)
+            _save(args.save, run.frames, run.calls, args.force,
+                  None if args.no_annotate else (exp, args.lang))
         if wanted.any:
             write_reports(exp, args.lang, wanted)
         if not args.step:
@@ -167,7 +168,8 @@ def _explain(args: argparse.Namespace, run: object, wanted: reports.Targets,
         return 0
 
     try:
-        return unprivileged("explain-demo", explain_and_show)
+        # as root, the parent writes only what the command line named (files.Relay)
+        return unprivileged("explain-demo", explain_and_show, outputs=reports.outputs(args))
     finally:
         handoff.close()
 
