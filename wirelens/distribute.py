@@ -91,7 +91,9 @@ def _on_dask(work: Callable[[Item], Result], items: Sequence[Item], address: str
                                 loop=client.loop)
         for count, (future, result) in enumerate(finished, start=1):
             i = where[future.key]
-            if future.status == "finished":
+            # an error comes as its exception; a result may come while the future's status
+            # still moves (a worker killed after it answered), so the value decides
+            if not isinstance(result, BaseException):
                 results[i] = result
             else:
                 error = f"the Dask cluster could not run it: {result!r}"
