@@ -8,7 +8,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from wirelens import reports
 from wirelens.cli import (
@@ -23,6 +24,9 @@ from wirelens.cli import (
     write_reports,
 )
 from wirelens.explain.model import Explanation
+
+if TYPE_CHECKING:
+    from wirelens.demos.wired import WiredRun
 
 
 def _check_loopback(host: str) -> None:
@@ -171,7 +175,6 @@ def _wire_plan(args: argparse.Namespace) -> object | None:
 
 def _run_wired(args: argparse.Namespace, plan: object, wanted: reports.Targets) -> int:
     """A demo over the wire (capture/wire.py): the lab with TAP devices, both ends captured."""
-    from wirelens.capture.handoff import Handoff, HandoffError
     from wirelens.capture.impair import Plan
     from wirelens.capture.lab import LabError
     from wirelens.capture.live import CaptureStartError
@@ -193,11 +196,29 @@ def _run_wired(args: argparse.Namespace, plan: object, wanted: reports.Targets) 
           file=sys.stderr if args.format == "json" or wanted.any else sys.stdout, flush=True)
     if args.verbose:
         say_who_runs_what(args.lang, "+".join(e.device for e in run.ends), over_wire=True)
+
+    def show(exp: Explanation) -> None:
+        # a bulk transfer's packets, layer by layer, only in JSON, --html, --step
+        if not wanted.any:
+            emit(exp, args.format, args.lang, args.width, mode_of(args),
+                 details=args.scenario != "transfer")
+
+    return explain_wired(args, run, wanted, show)
+
+
+def explain_wired(args: argparse.Namespace, run: WiredRun, wanted: reports.Targets,
+                  show: Callable[[Explanation], None]) -> int:
+    """A run over the wire explained without root: both ends' captures handed over as
+    pcapng, read back as explain-pcap reads a file, merged; --save and the reports
+    written (as root, by the parent: only what the command line named), then ``show``."""
+    from wirelens.capture.handoff import Handoff, HandoffError
+    from wirelens.demos import wired
+
     handoff = Handoff(run.raw_frames(), run.calls)  # both ends' captures, as pcapng
 
     def explain_and_show() -> int:  # parses captured bytes: runs without root
         nonlocal run
-        try:  # read back as explain-pcap reads a file, then merged, without root
+        try:
             frames, calls = handoff.receive()
         except HandoffError as exc:
             raise UsageError(f"the capture could not be handed over: {exc}") from exc
@@ -208,9 +229,7 @@ def _run_wired(args: argparse.Namespace, plan: object, wanted: reports.Targets) 
                   None if args.no_annotate else (exp, args.lang))
         if wanted.any:
             write_reports(exp, args.lang, wanted)
-        else:  # a bulk transfer's packets, layer by layer, only in JSON, --html, --step
-            emit(exp, args.format, args.lang, args.width, mode_of(args),
-                 details=args.scenario != "transfer")
+        show(exp)
         return 0
 
     try:

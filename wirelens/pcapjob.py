@@ -27,6 +27,8 @@ from wirelens.explain.records import Frame
 from wirelens.explain.text import Message, msg
 
 if TYPE_CHECKING:  # loaded where used: the overview of a file as JSON needs neither
+    from rich.progress import ProgressColumn
+
     from wirelens.capture.bpf import BpfFilter
     from wirelens.explain.model import Explanation
 
@@ -55,13 +57,21 @@ def _progress(path: str, enabled: bool) -> Callable[[int], None] | None:
         return None
     if not enabled or size < PROGRESS_BYTES or not sys.stderr.isatty():
         return None
-    from rich.console import Console
-    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+    from rich.progress import DownloadColumn
 
-    bar = Progress("{task.description}", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+    return stderr_bar(os.path.basename(path), size, DownloadColumn())
+
+
+def stderr_bar(description: str, total: int, count: ProgressColumn) -> Callable[[int], None]:
+    """A rich bar on stderr (``count``: the rich column that says how far), as a callback
+    taking how far it is; a negative number ends it."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TimeRemainingColumn
+
+    bar = Progress("{task.description}", BarColumn(), count, TimeRemainingColumn(),
                    transient=True, console=Console(stderr=True), redirect_stdout=False,
                    redirect_stderr=False)
-    task = bar.add_task(os.path.basename(path), total=size)
+    task = bar.add_task(description, total=total)
     bar.start()
 
     def update(done: int) -> None:

@@ -105,22 +105,11 @@ def _progress(total: int) -> Callable[[int], None] | None:
     """A rich bar on stderr counting files done; None when stderr is not a terminal."""
     if not sys.stderr.isatty():
         return None
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    from rich.progress import MofNCompleteColumn
 
-    bar = Progress("{task.description}", BarColumn(), MofNCompleteColumn(),
-                   TimeRemainingColumn(), transient=True, console=Console(stderr=True),
-                   redirect_stdout=False, redirect_stderr=False)
-    task = bar.add_task("files", total=total)
-    bar.start()
+    from wirelens.pcapjob import stderr_bar
 
-    def update(done: int) -> None:
-        if done < 0:
-            bar.stop()
-        else:
-            bar.update(task, completed=done)
-
-    return update
+    return stderr_bar("files", total, MofNCompleteColumn())
 
 
 def render(rows: Sequence[TableRow], fmt: str, lang: str, width: int = 0) -> str:

@@ -37,7 +37,8 @@ from wirelens import reports
 from wirelens.capture.gateline import Fds
 from wirelens.capture.impair import Plan
 from wirelens.capture.wire import PR_SET_PDEATHSIG
-from wirelens.cli import UsageError, emit, unprivileged, warm_up, write_reports
+from wirelens.cli import UsageError, emit, warm_up
+from wirelens.explain.model import Explanation
 from wirelens.live.news import LIVE_TIMEOUT, LiveCallLog, News
 
 SCENARIOS = ("tcp",)
@@ -139,39 +140,19 @@ def _explain(args: argparse.Namespace, run: object, wanted: reports.Targets,
              page_fd: int) -> int:
     """The whole capture, explained without root, as ``_run_wired`` does; for the page,
     the classroom page of it goes to the class's process."""
-    from wirelens.capture.handoff import Handoff, HandoffError
-    from wirelens.demojob import _save
+    from wirelens.demojob import explain_wired
     from wirelens.demos import wired
     from wirelens.render.html import page_bytes
 
     assert isinstance(run, wired.WiredRun)
-    handoff = Handoff(run.raw_frames(), run.calls)
 
-    def explain_and_show() -> int:
-        nonlocal run
-        assert isinstance(run, wired.WiredRun)
-        try:
-            frames, calls = handoff.receive()
-        except HandoffError as exc:
-            raise UsageError(f"the capture could not be handed over: {exc}") from exc
-        run = wired.merged(run, frames, calls)
-        exp = wired.explanation(run)
-        if args.save:
-            _save(args.save, run.frames, run.calls, args.force,
-                  None if args.no_annotate else (exp, args.lang))
-        if wanted.any:
-            write_reports(exp, args.lang, wanted)
+    def show(exp: Explanation) -> None:
         if not args.step:
             _write_all(page_fd, page_bytes(exp, args.lang))
         elif not wanted.any:
             emit(exp, args.format, args.lang, args.width)
-        return 0
 
-    try:
-        # as root, the parent writes only what the command line named (files.Relay)
-        return unprivileged("explain-demo", explain_and_show, outputs=reports.outputs(args))
-    finally:
-        handoff.close()
+    return explain_wired(args, run, wanted, show)
 
 
 def _write_all(fd: int, data: bytes) -> None:
