@@ -99,7 +99,11 @@ def run_live(args: argparse.Namespace, plan: Plan, wanted: reports.Targets) -> i
                      name="wirelens-class").start()
     # the watcher's word that the class left: its own signal, so it works whatever became of
     # SIGINT (ignored in a job started in the background, say)
-    previous = signal.signal(LEFT_SIGNAL, _class_left)
+    signal.signal(LEFT_SIGNAL, _class_left)
+    previous_int = signal.getsignal(signal.SIGINT)
+    if previous_int is not signal.SIG_IGN:  # a job in the background keeps ignoring it
+        signal.signal(signal.SIGINT, _interrupted)
+    _ENDING.clear()
     news = News(ends.news[1])
     log = LiveCallLog(news)
     log.start()
@@ -112,7 +116,10 @@ def run_live(args: argparse.Namespace, plan: Plan, wanted: reports.Targets) -> i
                                   verbose=sys.stderr if args.verbose else None, live=live)
         finally:  # from here on the class's end is no news
             finished.set()
-            signal.signal(LEFT_SIGNAL, previous)
+            # a word from the watcher sent just before ``finished`` changes nothing now
+            signal.signal(LEFT_SIGNAL, signal.SIG_IGN)
+            if previous_int is not signal.SIG_IGN:
+                signal.signal(signal.SIGINT, previous_int)
             log.stop()
     except KeyboardInterrupt:
         if gone.is_set() and not args.step:
@@ -245,8 +252,22 @@ class ClassLeft(KeyboardInterrupt):
     demo ends as on Ctrl-C, tearing the lab down on the way out."""
 
 
+# Set once the run is ending: Ctrl-C reaches the whole process group, so the class's
+# process ends too and its watcher says so (LEFT_SIGNAL) while this side already tears the
+# lab down; a second interruption then would cut that teardown short.
+_ENDING = threading.Event()
+
+
 def _class_left(signum: int, frame: object) -> None:
-    raise ClassLeft()
+    if not _ENDING.is_set():
+        _ENDING.set()
+        raise ClassLeft()
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    if not _ENDING.is_set():
+        _ENDING.set()
+        raise KeyboardInterrupt()
 
 
 def _until(event: threading.Event) -> None:
