@@ -20,7 +20,7 @@ from tests.test_tshark_anomalies import LINKS, SCENARIOS, build
 from wirelens import pcapjob
 from wirelens.capture.fastread import NothingRead, _overview, fast_json, fast_overview
 from wirelens.capture.pcapfile import CaptureError
-from wirelens.explain.segment import FIN
+from wirelens.explain.wirenumbers import FIN
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -20,7 +20,8 @@ from wirelens.capture.pcapfile import (
     write_pcap,
     write_pcapng,
 )
-from wirelens.explain.records import LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_RAW, Frame
+from wirelens.explain.records import Frame
+from wirelens.explain.wirenumbers import LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_RAW
 
 T0 = 1_700_000_000_123_456_789  # a time stamp with nanoseconds in it
 

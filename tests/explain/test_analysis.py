@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from wirelens.explain.analysis import Analysis, Kind, kind_names
-from wirelens.explain.segment import ACK, FIN, PSH, RST, SYN
+from wirelens.explain.wirenumbers import ACK, FIN, PSH, RST, SYN
 
 MS = 1_000_000
 C, S = 0, 1  # directions

@@ -19,7 +19,7 @@ from wirelens.explain.conversation import ConversationTracker
 from wirelens.explain.conversation_record import Settled
 from wirelens.explain.conversation_summary import ConversationSummary
 from wirelens.explain.overview import in_order
-from wirelens.explain.segment import ACK, FIN, PSH, RST, SYN
+from wirelens.explain.wirenumbers import ACK, FIN, PSH, RST, SYN
 
 # (time ns, sender key, receiver key, seq, ack, flags, window, payload length)
 Row = tuple[int, int, int, int, int, int, int, int]

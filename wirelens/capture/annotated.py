@@ -38,7 +38,7 @@ from wirelens.capture.pcapfile import (
     _Problem,
     _read_block,
 )
-from wirelens.explain.records import LINKTYPE_ETHERNET
+from wirelens.explain.wirenumbers import LINKTYPE_ETHERNET
 
 __all__ = ["write_annotated"]
 

@@ -30,6 +30,19 @@ import struct
 from dataclasses import dataclass, field
 from enum import Enum
 
+from wirelens.explain.wirenumbers import (
+    ACK,
+    ETHERTYPE_ARP,
+    ETHERTYPE_IPV4,
+    ETHERTYPE_IPV6,
+    FIN,
+    PROTO_TCP,
+    PROTO_UDP,
+    PSH,
+    RST,
+    SYN,
+)
+
 DIRECTIONS = ("c2s", "s2c")
 KINDS = ("syn", "synack", "fin", "rst")
 MAX_DELAY_NS = 10_000_000_000  # 10 s: longer stalls every socket call of the demo
@@ -38,10 +51,6 @@ GATED = ("tcp", "udp")  # what the gate holds
 GATE_OPTION = "--live"
 UNITS_NS = {"us": 1_000, "ms": 1_000_000, "s": 1_000_000_000}
 
-# TCP flag bits (RFC 9293, the low byte of the flags field)
-FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
-ETH_IPV4, ETH_IPV6, ETH_ARP = 0x0800, 0x86DD, 0x0806
-PROTO_TCP, PROTO_UDP = 6, 17
 
 
 class ImpairError(ValueError):
@@ -106,13 +115,13 @@ def frame_facts(data: bytes) -> FrameFacts:
     if len(data) < 14:
         return FrameFacts("other")
     ethertype = struct.unpack_from("!H", data, 12)[0]
-    if ethertype == ETH_ARP:
+    if ethertype == ETHERTYPE_ARP:
         return FrameFacts("arp")
-    if ethertype == ETH_IPV4 and len(data) >= 34:
+    if ethertype == ETHERTYPE_IPV4 and len(data) >= 34:
         ihl = (data[14] & 0x0F) * 4
         total = struct.unpack_from("!H", data, 16)[0]
         proto, start, end = data[23], 14 + ihl, min(14 + total, len(data))
-    elif ethertype == ETH_IPV6 and len(data) >= 54:
+    elif ethertype == ETHERTYPE_IPV6 and len(data) >= 54:
         proto, start = data[20], 54
         end = min(start + struct.unpack_from("!H", data, 18)[0], len(data))
     else:

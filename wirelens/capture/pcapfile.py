@@ -19,8 +19,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple, Protocol
 
-from wirelens.explain import records as rec
-from wirelens.explain.records import LINKTYPE_ETHERNET, LINKTYPE_PCAPNG_BLOCK, Frame
+from wirelens.explain import wirenumbers
+from wirelens.explain.records import Frame
+from wirelens.explain.wirenumbers import LINKTYPE_ETHERNET, LINKTYPE_PCAPNG_BLOCK
 
 __all__ = ["CaptureError", "CaptureFile", "PcapngStream", "open_capture", "write_pcap",
            "write_pcapng"]
@@ -59,7 +60,7 @@ _BLOCK_NAMES = {_SHB: "Section Header Block", _IDB: "Interface Description Block
 _SILENT_BLOCKS = frozenset({4, 5, 9, 10, 0x00000BAD, 0x40000BAD})
 _CUSTOM_BLOCKS = frozenset({0x00000BAD, 0x40000BAD})  # copiable / not to be copied
 _OPT_COMMENT, _IF_NAME, _IF_TSRESOL, _IF_TSOFFSET = 1, 2, 9, 14  # pcapng option codes
-_DISSECTED = frozenset(rec.LINK_TYPES)
+_DISSECTED = frozenset(wirenumbers.LINK_TYPES)
 # fmt: on
 
 

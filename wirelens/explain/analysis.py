@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from enum import IntFlag
 
-from wirelens.explain.segment import ACK, FIN, RST, SYN
+from wirelens.explain.wirenumbers import ACK, FIN, RST, SYN
 
 MOD_MASK = 0xFFFFFFFF
 HALF = 1 << 31

@@ -31,7 +31,7 @@ from wirelens.explain import settle
 from wirelens.explain.columns import TcpColumns, joined
 from wirelens.explain.conversation import ConversationTracker
 from wirelens.explain.conversation_record import Pair
-from wirelens.explain.segment import ACK, FIN, RST, SYN
+from wirelens.explain.wirenumbers import ACK, FIN, RST, SYN
 
 I64 = npt.NDArray[np.int64]
 MASK = 0xFFFFFFFF

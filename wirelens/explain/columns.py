@@ -25,14 +25,26 @@ from wirelens.explain.conversation import Address
 from wirelens.explain.conversation_summary import addr_text
 from wirelens.explain.fastwalk import Other, walk
 from wirelens.explain.records import Frame
-from wirelens.explain.segment import SYN, Segment
+from wirelens.explain.segment import Segment
+from wirelens.explain.wirenumbers import (
+    ETHERTYPE_IPV4,
+    LINKTYPE_ETHERNET,
+    LINKTYPE_IPV4,
+    LINKTYPE_LINUX_SLL,
+    LINKTYPE_LINUX_SLL2,
+    LINKTYPE_LOOP,
+    LINKTYPE_NULL,
+    LINKTYPE_RAW,
+    PROTO_TCP,
+    SYN,
+    VLAN_TAGS,
+)
 
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]
 
 _IPV6_TAG = 1 << 160  # endpoint keys above this hold an IPv6 address
 _PORT_BITS = 16
-_VLAN_TAGS = (0x8100, 0x88A8)
 _REACH = 20 + 60 + 16  # link header, IPv4 header with options, TCP fields
 
 
@@ -222,21 +234,21 @@ def decode(rec: Records) -> Decoded:
     head = bytes_at(buf, start, _HEAD)  # raw: a copy of these keeps every byte
     link = head.view(_within(_LINK, 0))
     etype = link["etype"]
-    eth = (lt == 1) & (end >= 14)
-    vlan = eth & ((etype == _VLAN_TAGS[0]) | (etype == _VLAN_TAGS[1])) & (end >= 18)
-    net[eth & (etype == 0x0800)] = 14
-    net[vlan & (link["w16"] == 0x0800)] = 18
-    net[(lt == 113) & (end >= 16) & (link["w14"] == 0x0800)] = 16
+    eth = (lt == LINKTYPE_ETHERNET) & (end >= 14)
+    vlan = eth & ((etype == VLAN_TAGS[0]) | (etype == VLAN_TAGS[1])) & (end >= 18)
+    net[eth & (etype == ETHERTYPE_IPV4)] = 14
+    net[vlan & (link["w16"] == ETHERTYPE_IPV4)] = 18
+    net[(lt == LINKTYPE_LINUX_SLL) & (end >= 16) & (link["w14"] == ETHERTYPE_IPV4)] = 16
     b0, b1 = link["b0"].astype(np.int64), link["b1"].astype(np.int64)
     b2, b3 = link["b2"].astype(np.int64), link["b3"].astype(np.int64)
-    net[(lt == 276) & (end >= 20) & ((b0 << 8 | b1) == 0x0800)] = 20
-    net[(lt == 101) & (end >= 1) & (b0 >> 4 == 4)] = 0
-    net[lt == 228] = 0
+    net[(lt == LINKTYPE_LINUX_SLL2) & (end >= 20) & ((b0 << 8 | b1) == ETHERTYPE_IPV4)] = 20
+    net[(lt == LINKTYPE_RAW) & (end >= 1) & (b0 >> 4 == 4)] = 0
+    net[lt == LINKTYPE_IPV4] = 0
     family_be = b0 << 24 | b1 << 16 | b2 << 8 | b3
     family_le = b0 | b1 << 8 | b2 << 16 | b3 << 24
-    null = (lt == 0) & (end >= 4)
+    null = (lt == LINKTYPE_NULL) & (end >= 4)
     net[null & ((family_le == 2) | ((family_le > 0xFFFF) & (family_be == 2)))] = 4
-    net[(lt == 108) & (end >= 4) & (family_be == 2)] = 4
+    net[(lt == LINKTYPE_LOOP) & (end >= 4) & (family_be == 2)] = 4
     net[near_end] = -1
 
     ok = net >= 0
@@ -249,7 +261,7 @@ def decode(rec: Records) -> Decoded:
     hlen = (ip["vihl"] & 0x0F).astype(np.int64) * 4
     total = ip["total"].astype(np.int64)
     ok &= ((room >= 20) & (hlen >= 20) & (room >= hlen) & ((ip["frag"] & 0x3FFF) == 0)
-           & (ip["proto"] == 6))
+           & (ip["proto"] == PROTO_TCP))
     ok &= (total < hlen) | (total <= room)  # a frame cut short goes through the walk
     payload_room = np.where(total >= hlen, np.minimum(room, total), room)  # from the IP header
     tcp_room = payload_room - hlen

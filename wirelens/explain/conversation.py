@@ -32,8 +32,9 @@ from wirelens.explain.conversation_summary import (
     summarize,
 )
 from wirelens.explain.holding import Holding
-from wirelens.explain.segment import ACK, FIN, RST, SYN, Segment
+from wirelens.explain.segment import Segment
 from wirelens.explain.tcp_state import Event, State, moves
+from wirelens.explain.wirenumbers import ACK, FIN, RST, SYN
 from wirelens.explain.zeek_history import ZeekHistory, first_sender_is_server
 
 MOD = 1 << 32

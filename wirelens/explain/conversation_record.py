@@ -12,8 +12,8 @@ from typing import Any, ClassVar
 
 from wirelens.explain.analysis import Analysis
 from wirelens.explain.conversation_summary import ConversationSummary, addr_text
-from wirelens.explain.segment import ACK, FIN, RST, SYN
 from wirelens.explain.tcp_state import State
+from wirelens.explain.wirenumbers import ACK, FIN, RST, SYN
 from wirelens.explain.zeek_history import ZeekHistory
 
 # How a caller keys the two ends of a conversation: ``feed`` uses (host, port) pairs, a

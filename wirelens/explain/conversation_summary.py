@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from wirelens.explain.segment import ACK, FIN, RST, SYN
 from wirelens.explain.tcp_state import State
+from wirelens.explain.wirenumbers import ACK, FIN, RST, SYN
 
 _SFRA = SYN | FIN | RST | ACK
 

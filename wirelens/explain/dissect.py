@@ -28,8 +28,21 @@ from wirelens.explain.layers import (
     udp,
 )
 from wirelens.explain.layers.decoded import Decoded, TooDeep, Truncated
-from wirelens.explain.records import LINK_TYPES, LINKTYPE_PCAPNG_BLOCK, Frame
+from wirelens.explain.records import Frame
 from wirelens.explain.segment import Segment, ident
+from wirelens.explain.wirenumbers import (
+    ETHERTYPE_ARP,
+    ETHERTYPE_IPV4,
+    ETHERTYPE_IPV6,
+    ETHERTYPE_MPLS,
+    ETHERTYPE_PPPOE,
+    ETHERTYPE_SERVICE_TAG,
+    ETHERTYPE_VLAN,
+    LINK_TYPES,
+    LINKTYPE_PCAPNG_BLOCK,
+    MPLS_PAYLOAD,
+    PPP_PROTOCOLS,
+)
 
 Dissector = Callable[[bytes, int, int, Mapping[str, Any]], Decoded]
 
@@ -55,8 +68,9 @@ DISSECTORS: dict[str, Dissector] = {
 
 
 # (layer, the number it names) -> the layer that follows.
-ETHERTYPE_LAYERS = {0x0800: "ipv4", 0x86DD: "ipv6", 0x0806: "arp", 0x8100: "vlan",
-                    0x88A8: "service_tag", mpls.ETHERTYPE: "mpls", pppoe.ETHERTYPE: "pppoes"}
+ETHERTYPE_LAYERS = {ETHERTYPE_IPV4: "ipv4", ETHERTYPE_IPV6: "ipv6", ETHERTYPE_ARP: "arp",
+                    ETHERTYPE_VLAN: "vlan", ETHERTYPE_SERVICE_TAG: "service_tag",
+                    ETHERTYPE_MPLS: "mpls", ETHERTYPE_PPPOE: "pppoes"}
 # The layers an EtherType follows; each may end the frame with a trailer of its own name.
 ETHERTYPE_CARRIERS = {"ethernet": "eth.trailer", "vlan": "vlan.trailer",
                       "service_tag": "vlan.trailer", "sll": "sll.trailer",
@@ -69,18 +83,18 @@ BINDINGS: dict[tuple[str, int], str] = {
     **{(link, family): "ipv4" for link in ("null", "loop") for family in (2,)},
     **{(link, family): "ipv6" for link in ("null", "loop") for family in (10, 24, 28, 30)},
     # an MPLS label entry is followed by another, or by the packet its first nibble names
-    ("mpls", mpls.ETHERTYPE): "mpls",
-    **{("mpls", et): ETHERTYPE_LAYERS[et] for et in mpls.BY_VERSION.values()},
+    ("mpls", ETHERTYPE_MPLS): "mpls",
+    **{("mpls", et): ETHERTYPE_LAYERS[et] for et in MPLS_PAYLOAD.values()},
     # a PPPoE session carries PPP, whose protocol number names IPv4 or IPv6
     ("pppoes", pppoe.PPP): "ppp",
-    **{("ppp", et): ETHERTYPE_LAYERS[et] for et in pppoe.ETHERTYPES.values()},
+    **{("ppp", et): ETHERTYPE_LAYERS[et] for et in PPP_PROTOCOLS.values()},
     ("ipv4", 6): "tcp",
     ("ipv4", 17): "udp",
     ("ipv6", 6): "tcp",
     ("ipv6", 17): "udp",
     ("ipv6", icmpv6.PROTOCOL): "icmpv6",
     # IP in IP (protocols 4 and 41, e.g. IPv6 tunnelled behind an AH): Wireshark reads the
-    # inner packet, whose addresses name the TCP conversation (as fastwalk.IP_IN_IP)
+    # inner packet, whose addresses name the TCP conversation (wirenumbers.IP_IN_IP)
     **{(outer, proto): inner for outer in ("ipv4", "ipv6")
        for proto, inner in ((4, "ipv4"), (41, "ipv6"))},
 }

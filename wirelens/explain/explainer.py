@@ -27,11 +27,12 @@ from wirelens.explain.model import (
     NoteCheck,
     PacketView,
 )
-from wirelens.explain.records import LINKTYPE_ETHERNET, Frame, KernelSnapshot, SocketCall
+from wirelens.explain.records import Frame, KernelSnapshot, SocketCall
 from wirelens.explain.segment import Segment
 from wirelens.explain.socketcalls import Seen, link
 from wirelens.explain.tcp_state import State, transition_text
 from wirelens.explain.text import Message, msg
+from wirelens.explain.wirenumbers import LINKTYPE_ETHERNET
 
 
 @dataclass(frozen=True, slots=True)

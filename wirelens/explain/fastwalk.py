@@ -14,8 +14,30 @@ import struct
 from dataclasses import dataclass
 from ipaddress import IPv6Address
 
-from wirelens.explain.records import LINK_TYPES, LINKTYPE_PCAPNG_BLOCK, Frame
+from wirelens.explain.records import Frame
 from wirelens.explain.segment import Segment, ident
+from wirelens.explain.wirenumbers import (
+    ETHERTYPE_ARP,
+    ETHERTYPE_IPV4,
+    ETHERTYPE_IPV6,
+    ETHERTYPE_MPLS,
+    ETHERTYPE_PPPOE,
+    IP_IN_IP,
+    LINK_TYPES,
+    LINKTYPE_ETHERNET,
+    LINKTYPE_IPV4,
+    LINKTYPE_LINUX_SLL,
+    LINKTYPE_LINUX_SLL2,
+    LINKTYPE_NULL,
+    LINKTYPE_PCAPNG_BLOCK,
+    MPLS_PAYLOAD,
+    PPP_PROTOCOLS,
+    PROTO_AH,
+    PROTO_IPV6_FRAGMENT,
+    PROTO_TCP,
+    PROTO_UDP,
+    VLAN_TAGS,
+)
 
 _U16 = struct.Struct("!H").unpack_from
 _U32LE = struct.Struct("<I").unpack_from
@@ -24,19 +46,10 @@ _IPV4 = struct.Struct("!BxHHHxB2x4s4s").unpack_from  # vihl, total, id, frag, pr
 _TCP = struct.Struct("!HHIIBBH").unpack_from  # sport, dport, seq, ack, offset, flags, window
 _UDP = struct.Struct("!HH").unpack_from
 
-ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_ARP = 0x0800, 0x86DD, 0x0806
-VLAN_TAGS = (0x8100, 0x88A8)
-ETHERTYPE_MPLS = 0x8847
-ETHERTYPE_PPPOE = 0x8864  # a PPPoE session
-PPP_PROTOCOLS = {0x0021: ETHERTYPE_IPV4, 0x0057: ETHERTYPE_IPV6}
-MPLS_PAYLOAD = {4: ETHERTYPE_IPV4, 6: ETHERTYPE_IPV6}  # the labelled packet's first nibble
 IPV6_EXTENSIONS = (0, 43, 60)
-IPV6_FRAGMENT = 44
-IPV6_AUTHENTICATION = 51  # RFC 4302 AH: length in 4-byte units minus two, as layers/ipv6.py
 # IP in IP (RFC 2003 protocol 4, RFC 2473 protocol 41): Wireshark reads the inner packet,
 # so its TCP is the segment (as dissect.BINDINGS); deeper than dissect.MAX_LAYERS allows
 # is no real packet.
-IP_IN_IP = {4: ETHERTYPE_IPV4, 41: ETHERTYPE_IPV6}
 MAX_TUNNELS = 8
 RAW_IP = tuple(lt for lt, first in LINK_TYPES.items() if first.startswith("raw"))
 NULL_IPV4 = (2,)
@@ -73,7 +86,7 @@ def _link(frame: Frame) -> tuple[int, int] | Other:
     data, lt = frame.data, frame.linktype
     if lt == LINKTYPE_PCAPNG_BLOCK:
         return PCAPNG_BLOCK
-    if lt == 1:
+    if lt == LINKTYPE_ETHERNET:
         if len(data) < 14:
             return TRUNCATED
         at, etype = 14, _U16(data, 12)[0]
@@ -89,17 +102,17 @@ def _link(frame: Frame) -> tuple[int, int] | Other:
             if version not in (4, 6):
                 return UNKNOWN_LINK
         else:
-            version = 4 if lt == 228 else 6
+            version = 4 if lt == LINKTYPE_IPV4 else 6
         return (ETHERTYPE_IPV4 if version == 4 else ETHERTYPE_IPV6), 0
-    if lt == 113:
+    if lt == LINKTYPE_LINUX_SLL:
         return (_U16(data, 14)[0], 16) if len(data) >= 16 else TRUNCATED
-    if lt == 276:
+    if lt == LINKTYPE_LINUX_SLL2:
         return (_U16(data, 0)[0], 20) if len(data) >= 20 else TRUNCATED
     if lt in (0, 108):
         if len(data) < 4:
             return TRUNCATED
-        family = (_U32LE if lt == 0 else _U32BE)(data, 0)[0]
-        if lt == 0 and family > 0xFFFF:
+        family = (_U32LE if lt == LINKTYPE_NULL else _U32BE)(data, 0)[0]
+        if lt == LINKTYPE_NULL and family > 0xFFFF:
             family = _U32BE(data, 0)[0]
         if family in NULL_IPV4:
             return ETHERTYPE_IPV4, 4
@@ -133,7 +146,7 @@ def walk(frame: Frame) -> Segment | Other:
         if proto not in IP_IN_IP:
             break
         etype, end = IP_IN_IP[proto], payload_end  # a tunnel: the inner packet's header
-    if proto == 6:
+    if proto == PROTO_TCP:
         if payload_end - at < 20:
             return TRUNCATED
         sport, dport, seq, ack, offset, flags, window = _TCP(data, at)
@@ -147,7 +160,7 @@ def walk(frame: Frame) -> Segment | Other:
         return Segment(frame.index, frame.ts_ns, src, sport, dst, dport, seq, ack, flags, window,
                        length, wscale,
                        ident(ip_id, _U16(data, at + 16)[0]))
-    if proto == 17:
+    if proto == PROTO_UDP:
         if payload_end - at < 8:
             return TRUNCATED
         sport, dport = _UDP(data, at)
@@ -205,14 +218,14 @@ def _ip(data: bytes, etype: int, at: int, end: int) -> _IpHeader | Other:
         dst = IPv6Address(data[at + 24 : at + 40]).compressed
         at += 40
         fragment = False
-        while proto in IPV6_EXTENSIONS or proto == IPV6_FRAGMENT or proto == IPV6_AUTHENTICATION:
+        while proto in IPV6_EXTENSIONS or proto in (PROTO_IPV6_FRAGMENT, PROTO_AH):
             if payload_end - at < 8:
                 return TRUNCATED
-            fragment = fragment or proto == IPV6_FRAGMENT
-            if proto == IPV6_AUTHENTICATION:
+            fragment = fragment or proto == PROTO_IPV6_FRAGMENT
+            if proto == PROTO_AH:
                 length = (data[at + 1] + 2) * 4
             else:
-                length = 8 if proto == IPV6_FRAGMENT else (data[at + 1] + 1) * 8
+                length = 8 if proto == PROTO_IPV6_FRAGMENT else (data[at + 1] + 1) * 8
             proto, at = data[at], at + length
         if fragment:
             return FRAGMENT

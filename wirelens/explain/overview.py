@@ -20,9 +20,10 @@ from wirelens.explain.conversation import ConversationTracker
 from wirelens.explain.conversation_summary import ConversationSummary, addr_text
 from wirelens.explain.dissect import dissect, segment_of
 from wirelens.explain.fastwalk import walk
-from wirelens.explain.records import LINKTYPE_PCAPNG_BLOCK, Frame
+from wirelens.explain.records import Frame
 from wirelens.explain.segment import Segment
 from wirelens.explain.text import Message, msg
+from wirelens.explain.wirenumbers import LINKTYPE_PCAPNG_BLOCK
 
 QUIET_NS = 10 * 10**9  # an ended conversation is forgotten after 10 s of capture time
 SWEEP_EVERY = 1 << 16  # segments between two looks for ended conversations

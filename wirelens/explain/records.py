@@ -8,32 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Link-layer header types (https://www.tcpdump.org/linktypes.html) that we dissect.
-LINKTYPE_NULL = 0  # BSD loopback: 4-byte address family in host byte order
-LINKTYPE_ETHERNET = 1
-LINKTYPE_RAW = 101  # raw IPv4/IPv6, no link header
-LINKTYPE_LOOP = 108  # OpenBSD loopback: address family in network byte order
-LINKTYPE_LINUX_SLL = 113  # Linux "cooked" capture v1
-LINKTYPE_LINUX_SLL2 = 276  # Linux "cooked" capture v2
-# Not a link type: a pcapng Custom Block (a tool's private data), which Wireshark lists
-# as a frame of its own, so that frame numbers stay Wireshark's.
-LINKTYPE_PCAPNG_BLOCK = -1
-
-# The link types wirelens dissects, and the first layer each begins with (explain.dissect).
-LINK_TYPES: dict[int, str] = {
-    0: "null",
-    1: "ethernet",
-    101: "raw",
-    # DLT_RAW's own numbers, written by some libpcaps (12; 14 on OpenBSD): Wireshark reads
-    # them as raw IP too (pcapplusplus-four_ipv6_http_streams.pcap)
-    12: "raw",
-    14: "raw",
-    108: "loop",
-    113: "sll",
-    276: "sll2",
-    228: "raw4",
-    229: "raw6",
-}
+from wirelens.explain.wirenumbers import LINKTYPE_ETHERNET
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-FIN, SYN, RST, PSH, ACK, URG, ECE, CWR = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80
+from wirelens.explain.wirenumbers import ACK, FIN, RST, SYN
 
 
 @dataclass(frozen=True, slots=True)

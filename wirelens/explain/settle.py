@@ -37,7 +37,7 @@ import numpy.typing as npt
 from wirelens.explain.conversation import ConversationTracker
 from wirelens.explain.conversation_record import Conversation, Pair, Settled, finished
 from wirelens.explain.conversation_summary import ConversationSummary
-from wirelens.explain.segment import ACK, FIN, RST, SYN
+from wirelens.explain.wirenumbers import ACK, FIN, RST, SYN
 
 I64 = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]

@@ -17,8 +17,8 @@ from enum import Enum
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
-from wirelens.explain.segment import ACK, FIN, RST, SYN
 from wirelens.explain.text import Message, msg
+from wirelens.explain.wirenumbers import ACK, FIN, RST, SYN
 
 if TYPE_CHECKING:  # loaded when a diagram is drawn: every process that follows TCP imports
     import networkx as nx  # this table, and networkx takes a tenth of a second to load

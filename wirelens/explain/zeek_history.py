@@ -24,7 +24,7 @@ we explain instead).
 
 from __future__ import annotations
 
-from wirelens.explain.segment import ACK, FIN, RST, SYN
+from wirelens.explain.wirenumbers import ACK, FIN, RST, SYN
 
 # Zeek's default likely_server_ports for TCP, from its protocol scripts (base and the
 # common ones): a port here is taken as the server's when no SYN says which side is.

@@ -16,6 +16,12 @@ from wirelens.explain.fields import (
     table_length,
 )
 from wirelens.explain.layers.decoded import Decoded, Truncated
+from wirelens.explain.wirenumbers import (
+    ETHERTYPE_ARP,
+    ETHERTYPE_IPV4,
+    ETHERTYPE_IPV6,
+    ETHERTYPE_VLAN,
+)
 
 FIELDS = (
     FieldSpec("eth.dst", 0, 48, mac, "field.eth.dst"),
@@ -24,7 +30,8 @@ FIELDS = (
 )
 HEADER_LEN = table_length(FIELDS)  # 14: the FCS trailer is stripped before the capture point
 
-ETHERTYPE_NAMES = {0x0800: "IPv4", 0x0806: "ARP", 0x86DD: "IPv6", 0x8100: "802.1Q VLAN"}
+ETHERTYPE_NAMES = {ETHERTYPE_IPV4: "IPv4", ETHERTYPE_ARP: "ARP", ETHERTYPE_IPV6: "IPv6",
+                   ETHERTYPE_VLAN: "802.1Q VLAN"}
 BROADCAST = "ff:ff:ff:ff:ff:ff"
 ZERO = "00:00:00:00:00:00"
 

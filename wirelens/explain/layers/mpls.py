@@ -12,8 +12,8 @@ from typing import Any
 
 from wirelens.explain.fields import FieldSpec, Layer, dec, extract
 from wirelens.explain.layers.decoded import Decoded, Truncated
+from wirelens.explain.wirenumbers import ETHERTYPE_MPLS, MPLS_PAYLOAD
 
-ETHERTYPE = 0x8847  # MPLS unicast
 ENTRY_LEN = 4
 # Wireshark 4.0's field names (tshark -G fields); mpls.exp is RFC 5462's Traffic Class.
 FIELDS = (
@@ -22,13 +22,11 @@ FIELDS = (
     FieldSpec("mpls.bottom", 23, 1, dec, "field.mpls.bottom"),
     FieldSpec("mpls.ttl", 24, 8, dec, "field.mpls.ttl"),
 )
-# The labelled packet's first nibble -> the EtherType it would have had.
-BY_VERSION = {4: 0x0800, 6: 0x86DD}
 
 
 def next_ethertype(data: bytes, at: int, end: int) -> int | None:
     """After the bottom entry: the EtherType the packet at ``at`` is read as, or None."""
-    return BY_VERSION.get(data[at] >> 4) if at < end else None
+    return MPLS_PAYLOAD.get(data[at] >> 4) if at < end else None
 
 
 def dissect(data: bytes, start: int, end: int, below: Mapping[str, Any]) -> Decoded:
@@ -40,7 +38,7 @@ def dissect(data: bytes, start: int, end: int, below: Mapping[str, Any]) -> Deco
     bottom = entry[2] & 1
     return Decoded(
         Layer("MPLS", start, ENTRY_LEN, tuple(fields)),
-        next_key=next_ethertype(data, after, end) if bottom else ETHERTYPE,
+        next_key=next_ethertype(data, after, end) if bottom else ETHERTYPE_MPLS,
         payload_start=after,
         payload_end=end,
     )

@@ -12,8 +12,8 @@ from typing import Any
 
 from wirelens.explain.fields import FieldSpec, Layer, dec, extract, hex_of
 from wirelens.explain.layers.decoded import Decoded, Truncated
+from wirelens.explain.wirenumbers import PPP_PROTOCOLS
 
-ETHERTYPE = 0x8864  # PPPoE session stage
 HEADER_LEN = 6
 PPP_LEN = 2
 PPP = -1  # the next key that says "a PPP protocol field follows" (no number names it)
@@ -25,8 +25,6 @@ FIELDS = (
     FieldSpec("pppoe.payload_length", 32, 16, dec, "field.pppoe.payload_length"),
 )
 PPP_FIELDS = (FieldSpec("ppp.protocol", 0, 16, hex_of(4), "field.ppp.protocol"),)
-# PPP protocol numbers -> the EtherType of the same packet.
-ETHERTYPES = {0x0021: 0x0800, 0x0057: 0x86DD}
 
 
 def dissect_session(data: bytes, start: int, end: int, below: Mapping[str, Any]) -> Decoded:
@@ -44,5 +42,5 @@ def dissect_ppp(data: bytes, start: int, end: int, below: Mapping[str, Any]) -> 
     header = data[start : start + PPP_LEN]
     fields = extract(PPP_FIELDS, header, start, {})
     protocol = int.from_bytes(header, "big")
-    return Decoded(Layer("PPP", start, PPP_LEN, tuple(fields)), ETHERTYPES.get(protocol),
+    return Decoded(Layer("PPP", start, PPP_LEN, tuple(fields)), PPP_PROTOCOLS.get(protocol),
                    start + PPP_LEN, end)

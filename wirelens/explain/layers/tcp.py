@@ -18,6 +18,7 @@ from wirelens.explain.fields import (
 )
 from wirelens.explain.layers import ipv4, ipv6
 from wirelens.explain.layers.decoded import Decoded, Truncated
+from wirelens.explain.wirenumbers import ACK, CWR, ECE, FIN, PSH, RST, SYN, URG
 
 FIELDS = (
     FieldSpec("tcp.srcport", 0, 16, dec, "field.tcp.srcport"),
@@ -41,8 +42,7 @@ FIELDS = (
 )
 MIN_HEADER = 20
 
-# Flag bits in the 13th byte, and the letters tcpdump prints for them, in tcpdump's order.
-FIN, SYN, RST, PSH, ACK, URG, ECE, CWR = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80
+# The letters tcpdump prints for the flag bits, in tcpdump's order.
 TCPDUMP_LETTERS = ((FIN, "F"), (SYN, "S"), (RST, "R"), (PSH, "P"), (ACK, "."), (URG, "U"),
                    (ECE, "E"), (CWR, "W"))
 OPTION_NAMES = {0: "eol", 1: "nop", 2: "mss", 3: "wscale", 4: "sackOK", 5: "sack", 8: "TS"}
