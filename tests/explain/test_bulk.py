@@ -14,6 +14,7 @@ from wirelens.explain import bulk
 from wirelens.explain.bulk import feed_columns, pair_columns
 from wirelens.explain.columns import TcpColumns, decode, endpoint_address
 from wirelens.explain.conversation import ConversationTracker
+from wirelens.explain.conversation_record import DirectionRun, Run, SegmentRow
 
 
 def columns(path: Path) -> list[TcpColumns]:
@@ -25,11 +26,10 @@ def one_by_one(tracker: ConversationTracker, cols: TcpColumns, lo: int, hi: int)
     ids, forward, pairs, _ = pair_columns(cols, lo, hi)
     for i in range(hi - lo):
         row = lo + i
-        tracker.feed_summary(pairs[ids[i]], bool(forward[i]), int(cols.index[row]),
-                             int(cols.ts_ns[row]), int(cols.seq[row]), int(cols.ack[row]),
-                             int(cols.flags[row]), int(cols.window[row]),
-                             int(cols.payload_len[row]), int(cols.wscale[row]),
-                             int(cols.ident[row]))
+        tracker.feed_summary(pairs[ids[i]], bool(forward[i]), SegmentRow(
+            int(cols.index[row]), int(cols.ts_ns[row]), int(cols.seq[row]),
+            int(cols.ack[row]), int(cols.flags[row]), int(cols.window[row]),
+            int(cols.payload_len[row]), int(cols.wscale[row]), int(cols.ident[row])))
 
 
 def tracker() -> ConversationTracker:
@@ -56,7 +56,8 @@ def test_bulk_equals_one_by_one(tmp_path: Path, make, step: int) -> None:  # typ
 
 def test_a_run_that_does_not_fit_changes_nothing(tmp_path: Path) -> None:
     t = tracker()
-    assert not t.apply_run((1, 2), 3, 0, *([1] * 18), "A")  # no such conversation
+    way = DirectionRun(*([1] * len(DirectionRun._fields)))
+    assert not t.apply_run((1, 2), Run(3, 0, way, way, "A"))  # no such conversation
 
 
 def test_pairs_whose_keys_mix_to_one_number_stay_apart() -> None:

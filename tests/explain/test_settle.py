@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from wirelens.explain.bulk import Feeder, feed_columns
 from wirelens.explain.columns import TcpColumns, endpoint_address, endpoint_key
 from wirelens.explain.conversation import ConversationTracker
-from wirelens.explain.conversation_record import Settled
+from wirelens.explain.conversation_record import SegmentRow, Settled
 from wirelens.explain.conversation_summary import ConversationSummary
 from wirelens.explain.overview import in_order
 from wirelens.explain.wirenumbers import ACK, FIN, PSH, RST, SYN
@@ -101,10 +101,10 @@ def one_by_one(rows: Sequence[Row], stretches: Sequence[int]) -> list[Conversati
         for i in range(lo, hi):
             a, b = int(cols.src[i]), int(cols.dst[i])
             fwd = a <= b
-            t.feed_summary((a, b) if fwd else (b, a), fwd, int(cols.index[i]),
-                           int(cols.ts_ns[i]), int(cols.seq[i]), int(cols.ack[i]),
-                           int(cols.flags[i]), int(cols.window[i]), int(cols.payload_len[i]),
-                           int(cols.wscale[i]), int(cols.ident[i]))
+            t.feed_summary((a, b) if fwd else (b, a), fwd, SegmentRow(
+                int(cols.index[i]), int(cols.ts_ns[i]), int(cols.seq[i]), int(cols.ack[i]),
+                int(cols.flags[i]), int(cols.window[i]), int(cols.payload_len[i]),
+                int(cols.wscale[i]), int(cols.ident[i])))
         out += t.pop_finished(int(cols.ts_ns[hi - 1]), QUIET)
     return in_order(out + t.summaries())
 

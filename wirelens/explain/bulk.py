@@ -30,7 +30,7 @@ import numpy.typing as npt
 from wirelens.explain import settle
 from wirelens.explain.columns import TcpColumns, joined
 from wirelens.explain.conversation import ConversationTracker
-from wirelens.explain.conversation_record import Pair
+from wirelens.explain.conversation_record import DirectionRun, Pair, Run, SegmentRow
 from wirelens.explain.wirenumbers import ACK, FIN, RST, SYN
 
 I64 = npt.NDArray[np.int64]
@@ -122,12 +122,11 @@ def feed_columns(tracker: ConversationTracker, cols: TcpColumns, lo: int, hi: in
     ref_list = ref[sequence].tolist()
     s_rows = rows[s_pos]
     s_pairs = [pairs[i] for i in ids[order[s_pos]].tolist()]
-    s_args = list(zip(
-        s_pairs, forward[order[s_pos]].tolist(), cols.index[s_rows].tolist(),
-        cols.ts_ns[s_rows].tolist(), cols.seq[s_rows].tolist(), cols.ack[s_rows].tolist(),
-        cols.flags[s_rows].tolist(), cols.window[s_rows].tolist(),
-        cols.payload_len[s_rows].tolist(), cols.wscale[s_rows].tolist(),
-        cols.ident[s_rows].tolist(), strict=True))
+    s_forward = forward[order[s_pos]].tolist()
+    s_rows_of = list(map(SegmentRow._make, zip(*(
+        column[s_rows].tolist() for column in (cols.index, cols.ts_ns, cols.seq, cols.ack,
+                                               cols.flags, cols.window, cols.payload_len,
+                                               cols.wscale, cols.ident)), strict=True)))
     r_start, r_stop, r_stats, r_marks = runs
     r_pairs = [pairs[i] for i in ids[order[r_start]].tolist()]
     # The last segment of each run, as a copy of it captured again would repeat it.
@@ -136,13 +135,17 @@ def feed_columns(tracker: ConversationTracker, cols: TcpColumns, lo: int, hi: in
                        cols.ack[r_last].tolist(), cols.flags[r_last].tolist(),
                        cols.window[r_last].tolist(), cols.payload_len[r_last].tolist(),
                        cols.ident[r_last].tolist(), strict=True))
-    r_args = list(zip(r_pairs, *(column.tolist() for column in r_stats), r_marks, r_lasts,
-                      strict=True))
+    stats = [column.tolist() for column in r_stats]
+    per_way = len(DirectionRun._fields)
+    r_runs = list(map(Run._make, zip(
+        stats[0], stats[1], map(DirectionRun._make, zip(*stats[2 : 2 + per_way], strict=True)),
+        map(DirectionRun._make, zip(*stats[2 + per_way :], strict=True)), r_marks, r_lasts,
+        strict=True)))
     r_bounds = list(zip(r_start.tolist(), r_stop.tolist(), strict=True))
     for kind, k in zip(kinds_list, ref_list, strict=True):
         if not kind:
-            feed(*s_args[k])
-        elif not apply_run(*r_args[k]):
+            feed(s_pairs[k], s_forward[k], s_rows_of[k])
+        elif not apply_run(r_pairs[k], r_runs[k]):
             start, stop = r_bounds[k]
             _feed_rows(feed, cols, rows[start:stop], pairs, ids[order[start:stop]],
                        forward[order[start:stop]])
@@ -199,13 +202,13 @@ class Feeder:
             self._waiting = None
 
 
-def _feed_rows(feed: Callable[..., None], cols: TcpColumns, rows: I64, pairs: list[Pair],
-               ids: I64, forward: npt.NDArray[np.bool_]) -> None:
+def _feed_rows(feed: Callable[[Pair, bool, SegmentRow], None], cols: TcpColumns, rows: I64,
+               pairs: list[Pair], ids: I64, forward: npt.NDArray[np.bool_]) -> None:
     for row, pair_id, fwd in zip(rows.tolist(), ids.tolist(), forward.tolist(), strict=True):
-        feed(pairs[pair_id], fwd, int(cols.index[row]), int(cols.ts_ns[row]),
-             int(cols.seq[row]), int(cols.ack[row]), int(cols.flags[row]),
-             int(cols.window[row]), int(cols.payload_len[row]), int(cols.wscale[row]),
-             int(cols.ident[row]))
+        feed(pairs[pair_id], fwd, SegmentRow(
+            int(cols.index[row]), int(cols.ts_ns[row]), int(cols.seq[row]),
+            int(cols.ack[row]), int(cols.flags[row]), int(cols.window[row]),
+            int(cols.payload_len[row]), int(cols.wscale[row]), int(cols.ident[row])))
 
 
 def _sorted(cols: TcpColumns, rows: I64, ids: I64, forward: npt.NDArray[np.bool_],

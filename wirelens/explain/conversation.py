@@ -21,7 +21,9 @@ from wirelens.explain.conversation_record import (
     Conversation,
     Endpoint,
     Pair,
+    Run,
     SegmentKey,
+    SegmentRow,
     Settled,
     Side,
     name_role,
@@ -214,8 +216,8 @@ class ConversationTracker:
         snd, rcv = (conv.client, conv.server) if from_client else (conv.server, conv.client)
         before = (conv.client.state, conv.server.state)
         acked, events, sent_ok, received_ok, role, retransmission, kinds = self._advance(
-            conv, from_client, seg.index, seg.ts_ns, seg.seq, seg.ack, seg.flags, seg.window,
-            seg.payload_len, seg.wscale, seg.ident)
+            conv, from_client, SegmentRow(seg.index, seg.ts_ns, seg.seq, seg.ack, seg.flags,
+                                          seg.window, seg.payload_len, seg.wscale, seg.ident))
         sender_name, receiver_name = ("client", "server") if from_client else ("server",
                                                                                 "client")
         unexpected = tuple(
@@ -245,28 +247,25 @@ class ConversationTracker:
             artefact=conv.artefacts is not None and conv.artefacts[-1:] == [seg.index],
         )
 
-    def feed_summary(self, pair: Pair, forward: bool, index: int, ts_ns: int, seq: int,
-                     ack: int, flags: int, window: int, payload_len: int,
-                     wscale: int = -1, ident: int = -1) -> None:
+    def feed_summary(self, pair: Pair, forward: bool, row: SegmentRow) -> None:
         """One segment sent from ``pair[0]`` when ``forward``, else from ``pair[1]``; the
         same work as ``feed`` without the story. ``pair`` holds the caller's endpoint keys,
         the lower first (as ``feed`` orders (host, port) pairs)."""
         conv = self._by_key.get(pair)
-        if conv is None or flags & (SYN | ACK) == SYN or isinstance(conv, Settled):
-            conv, from_client = self._conversation(pair, forward, flags, seq, index, ts_ns)
+        if conv is None or row.flags & (SYN | ACK) == SYN or isinstance(conv, Settled):
+            conv, from_client = self._conversation(pair, forward, row.flags, row.seq,
+                                                   row.frame, row.ts_ns)
             if conv is None:  # beyond max_open: counted, not followed
                 return
         else:
             from_client = forward == conv.client_first
-        self._advance(conv, from_client, index, ts_ns, seq, ack, flags, window, payload_len,
-                      wscale, ident)
+        self._advance(conv, from_client, row)
 
-    def _advance(
-        self, conv: Conversation, from_client: bool, index: int, ts_ns: int, seq: int,
-        ack: int, flags: int, window: int, payload_len: int, wscale: int, ident: int = -1,
-    ) -> tuple[str, tuple[Event, Event], bool, bool, str, bool, int]:  # fmt: skip
+    def _advance(self, conv: Conversation, from_client: bool, row: SegmentRow
+                 ) -> tuple[str, tuple[Event, Event], bool, bool, str, bool, int]:
         """Everything one segment changes; (acked, events, sender's and receiver's table
         said yes, role, retransmission, analysis kinds)."""
+        index, ts_ns, seq, ack, flags, window, payload_len, wscale, ident = row
         if from_client:
             snd, rcv, sender = conv.client, conv.server, "client"
         else:
@@ -381,22 +380,11 @@ class ConversationTracker:
         elif highest is not None and seq_after(ack, highest) and side.fin_seq is None:
             conv.zeek.scaled(side_is_client, "G")
 
-    def apply_run(
-        self, pair: Pair, count: int, last_ns: int,
-        f_seq: int, f_count: int, f_bytes: int, f_end: int, f_ack: int, f_window: int,
-        f_ns: int, f_data_ns: int, f_moved: int,
-        b_seq: int, b_count: int, b_bytes: int, b_end: int, b_ack: int, b_window: int,
-        b_ns: int, b_data_ns: int, b_moved: int, marks: str,
-        last: tuple[bool, int, int, int, int, int, int] | None = None,
-    ) -> bool:  # fmt: skip
-        """``count`` plain segments of ``pair``'s conversation at once (see ``bulk``): each
-        an ACK without SYN, FIN or RST, in order, that the analysis has nothing to say of.
-        Per direction (f: sent from pair[0], b: from pair[1]): where its sequence stood
-        before, how many segments and payload bytes, the last one's end, ack, window and
-        time, the last data's time (-1: none) and whether the ack moved; ``marks``: the
-        history letters of the run in the order they first happen, upper case for pair[0].
-        False, changing nothing, unless the conversation stands as the run assumed: then
-        feed them one by one."""
+    def apply_run(self, pair: Pair, run: Run) -> bool:
+        """A run of plain segments of ``pair``'s conversation at once (``overview.bulk``):
+        each an ACK without SYN, FIN or RST, in order, that the analysis has nothing to say
+        of. False, changing nothing, unless the conversation stands as the run assumed:
+        then the caller feeds them one by one."""
         conv = self._by_key.get(pair)
         if conv is None or self._keep_packets or isinstance(conv, Settled):
             return False
@@ -414,16 +402,14 @@ class ConversationTracker:
         first = conv.client_first
         f_side, b_side = (client, server) if first else (server, client)
         f_flow, b_flow = analysis.flows if first else analysis.flows[::-1]
-        for side, flow, start in ((f_side, f_flow, f_seq), (b_side, b_flow, b_seq)):
+        ways = ((f_side, f_flow, run.forward), (b_side, b_flow, run.backward))
+        for side, flow, way in ways:
+            start = way.start_seq
             if not start or flow.nextseq != start or flow.maxseqtobeacked != start \
                     or side.next_seq != start:
                 return False
-        for side, flow, n, size, end, ack, window, ns, data_ns, moved in (
-            (f_side, f_flow, f_count, f_bytes, f_end, f_ack, f_window, f_ns, f_data_ns,
-             f_moved),
-            (b_side, b_flow, b_count, b_bytes, b_end, b_ack, b_window, b_ns, b_data_ns,
-             b_moved),
-        ):
+        for side, flow, way in ways:
+            _, n, size, end, ack, window, ns, data_ns, moved = way
             if not n:
                 continue
             side.next_seq = end
@@ -435,11 +421,12 @@ class ConversationTracker:
             flow.window, flow.lastack, flow.lastack_ns, flow.lastflags = window, ack, ns, 0
             if moved:
                 flow.dupacks = 0
-        conv.packet_count += count
-        conv.last_ns = last_ns
+        conv.packet_count += run.segments
+        conv.last_ns = run.last_ns
+        last = run.last
         if last is not None:  # (forward, seq, ack, flags, window, payload length, ident)
             conv.last = (last[0] == first, *last[1:])
-        for mark in marks:
+        for mark in run.marks:
             conv.zeek.once(mark.isupper() == first, mark.upper())
         return True
 
@@ -501,9 +488,9 @@ class ConversationTracker:
         one, under its number, so that the next one finds it as if it had always been."""
         self._holding.let_go(rec)
         count, self._count = self._count, rec.number - 1
-        feed = self.feed_summary
-        for row in rec.rows[rec.start : rec.stop].tolist():
-            feed(rec.pair, *row)
+        feed, make = self.feed_summary, SegmentRow._make
+        for forward, *row in rec.rows[rec.start : rec.stop].tolist():
+            feed(rec.pair, forward, make(row))
         self._count = count
         conv = self._by_key[rec.pair]
         assert type(conv) is Conversation and conv.number == rec.number

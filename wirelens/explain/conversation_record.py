@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from wirelens.explain.analysis import Analysis
 from wirelens.explain.conversation_summary import ConversationSummary, addr_text
@@ -23,6 +23,52 @@ Pair = tuple[Endpoint, Endpoint]
 # A segment as its copy would repeat it: (sent by the client, seq, ack, flags, window,
 # payload length, ident); see ``conversation.ARTEFACT_NS``.
 SegmentKey = tuple[bool, int, int, int, int, int, int]
+
+
+class SegmentRow(NamedTuple):
+    """The numbers of one segment the tracker follows (``feed_summary``), apart from its
+    port pair and direction: what every reader (dissector, header walks, columns) gives."""
+
+    frame: int  # frame number (1-based)
+    ts_ns: int
+    seq: int
+    ack: int
+    flags: int
+    window: int
+    payload_len: int
+    wscale: int = -1  # window scale option of a SYN; -1: none
+    ident: int = -1  # what tells a copy from a resend (``segment.ident``); -1: not known
+
+
+class DirectionRun(NamedTuple):
+    """One direction of a run of plain segments (``Run``): where its sequence stood
+    before, how many segments and payload bytes it sent, its last segment's end, ack,
+    window and time, its last data's time (-1: none), and whether its ack moved."""
+
+    start_seq: int
+    segments: int
+    size: int
+    end: int
+    ack: int
+    window: int
+    ns: int
+    data_ns: int
+    moved: int
+
+
+class Run(NamedTuple):
+    """``segments`` consecutive plain segments of one conversation (``overview.bulk``), told
+    at once to ``ConversationTracker.apply_run``: per direction (``forward``: sent from
+    pair[0]) its sums, the history letters in the order they first happen (upper case for
+    pair[0]) and the last segment, as a copy of it captured again would repeat it."""
+
+    segments: int
+    last_ns: int
+    forward: DirectionRun
+    backward: DirectionRun
+    marks: str
+    last: tuple[bool, int, int, int, int, int, int] | None = None  # (forward, seq, ack,
+    # flags, window, payload length, ident)
 
 
 @dataclass(slots=True)

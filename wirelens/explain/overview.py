@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from wirelens.explain.bulk import Feeder
 from wirelens.explain.columns import Records, TcpColumns, decode, endpoint_address
 from wirelens.explain.conversation import ConversationTracker
+from wirelens.explain.conversation_record import SegmentRow
 from wirelens.explain.conversation_summary import ConversationSummary, addr_text
 from wirelens.explain.dissect import dissect, segment_of
 from wirelens.explain.fastwalk import walk
@@ -227,9 +228,9 @@ class OverviewBuilder:
         source, destination = (seg.src, seg.sport), (seg.dst, seg.dport)
         forward = source <= destination
         self.tracker.feed_summary(
-            (source, destination) if forward else (destination, source), forward, seg.index,
-            seg.ts_ns, seg.seq, seg.ack, seg.flags, seg.window, seg.payload_len, seg.wscale,
-            seg.ident)
+            (source, destination) if forward else (destination, source), forward,
+            SegmentRow(seg.index, seg.ts_ns, seg.seq, seg.ack, seg.flags, seg.window,
+                       seg.payload_len, seg.wscale, seg.ident))
         self._since_sweep += 1
         if self._forget and self._since_sweep >= SWEEP_EVERY:
             self._since_sweep = 0

@@ -29,7 +29,7 @@ tests/capture/test_fastread.py compare with feeding every segment. Pure: no I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -231,6 +231,25 @@ def _reset(s: Sorted, fl: I64, e: I64) -> tuple[Bools, Bools]:
     return ok, s.forward[r]
 
 
+class _Told(NamedTuple):
+    """One textbook conversation ``finish`` settles: which of the ``Textbook``'s it is, its
+    rows (sorted positions start:stop), its own sums, and its kept segments (lo:hi)."""
+
+    which: int
+    start: int
+    stop: int
+    first_index: int
+    last_index: int
+    first_ns: int
+    last_ns: int
+    client_first: bool
+    bytes_c2s: int
+    bytes_s2c: int
+    pid: int
+    lo: int
+    hi: int
+
+
 @dataclass(slots=True)
 class Plan:
     """What ``settle`` decided for a stretch: the rows to leave to the tracker (False:
@@ -348,20 +367,22 @@ def finish(tracker: ConversationTracker, p: Plan, s: Sorted, rows: I64, index: I
     order = np.argsort(firsts, kind="stable")
     records = []
     later: list[int] = []
-    lasts = index[rows[stops - 1]]
-    for i, start, stop, first, last, first_ns, last_ns, forward, c2s, s2c, pid, lo, hi in zip(
-            chosen[order].tolist(), starts[order].tolist(), stops[order].tolist(),
-            firsts[order].tolist(), lasts[order].tolist(), s.ts_ns[starts[order]].tolist(),
-            s.ts_ns[stops[order] - 1].tolist(), book.client_forward[chosen[order]].tolist(),
-            book.bytes_c2s[chosen[order]].tolist(), book.bytes_s2c[chosen[order]].tolist(),
-            s.pid[starts[order]].tolist(), offsets[:-1][order].tolist(),
-            offsets[1:][order].tolist(), strict=True):
-        template = shapes[book.shape[i]]
+    which = chosen[order]
+    columns = (which, starts[order], stops[order], firsts[order],
+               index[rows[stops[order] - 1]], s.ts_ns[starts[order]],
+               s.ts_ns[stops[order] - 1], book.client_forward[which], book.bytes_c2s[which],
+               book.bytes_s2c[which], s.pid[starts[order]], offsets[:-1][order],
+               offsets[1:][order])
+    for t in map(_Told._make, zip(*(c.tolist() for c in columns), strict=True)):
+        template = shapes[book.shape[t.which]]
         if template is None:
-            later.extend(range(start, stop))
+            later.extend(range(t.start, t.stop))
             continue
-        records.append(Settled(0, pairs[pid], forward, first, last, first_ns, last_ns,
-                               stop - start, c2s, s2c, template, kept, lo, hi))
+        records.append(Settled(
+            number=0, pair=pairs[t.pid], client_first=t.client_first,
+            first_index=t.first_index, last_index=t.last_index, first_ns=t.first_ns,
+            last_ns=t.last_ns, packet_count=t.stop - t.start, bytes_c2s=t.bytes_c2s,
+            bytes_s2c=t.bytes_s2c, template=template, rows=kept, start=t.lo, stop=t.hi))
     tracker.settle(records)
     later.sort()
     return later
