@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from wirelens import cli, distribute
-from wirelens.explain.table import TableRow
+from wirelens.overview.table import TableRow
 from wirelens.tablejob import file_rows, table_rows
 
 pytest.importorskip("distributed", reason="the 'dask' extra is not installed")

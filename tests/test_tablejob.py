@@ -15,7 +15,7 @@ import pytest
 from wirelens import cli, pcapjob
 from wirelens.capture.pcapfile import open_capture, write_pcapng
 from wirelens.explain.records import Frame
-from wirelens.explain.table import TableRow
+from wirelens.overview.table import TableRow
 from wirelens.render.table import COLUMNS
 from wirelens.tablejob import find_files, table_rows
 

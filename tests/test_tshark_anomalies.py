@@ -26,8 +26,8 @@ from scapy.packet import Packet, Raw
 from wirelens.capture.pcapfile import open_capture, write_pcap
 from wirelens.explain.analysis import TSHARK_FIELDS, Kind
 from wirelens.explain.dissect import dissect, segment_of
-from wirelens.explain.overview import Overview, overview
 from wirelens.explain.records import Frame
+from wirelens.overview.builder import Overview, overview
 
 pytestmark = pytest.mark.skipif(shutil.which("tshark") is None, reason="needs tshark")
 

@@ -504,7 +504,7 @@ def warm_up_overview(lang: str, fmt: str, bpf: bool) -> None:
     from wirelens.capture import fastread  # noqa: F401
     from wirelens.explain import dissect  # noqa: F401
     from wirelens.explain.catalog import load
-    from wirelens.explain.overview import OverviewBuilder
+    from wirelens.overview.builder import OverviewBuilder
     from wirelens.privsep import preload
 
     preload(("argparse", "heapq", "tempfile", "shutil", "random", "pickle", "queue",

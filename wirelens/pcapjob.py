@@ -1,7 +1,7 @@
 """explain-pcap's work on capture files: read, filter, follow every conversation, render.
 
 ``overview_file`` gives one file's ``Overview``: through the numpy header walk
-(``capture.fastread`` + ``explain.fastwalk``) when the file can take it, or frame by frame
+(``capture.fastread`` + ``overview.fastwalk``) when the file can take it, or frame by frame
 through the full dissector otherwise (a BPF filter, or a link type the walk does not
 know). ``render_overviews`` renders several files at once, one process per core, each
 rendering its own file, so nothing unpicklable crosses between processes. A progress bar
@@ -22,9 +22,9 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, NoReturn
 
 from wirelens.capture.pcapfile import CaptureError, CaptureFile, open_capture
-from wirelens.explain.overview import Overview, OverviewBuilder
 from wirelens.explain.records import Frame
 from wirelens.explain.text import Message, msg
+from wirelens.overview.builder import Overview, OverviewBuilder
 
 if TYPE_CHECKING:  # loaded where used: the overview of a file as JSON needs neither
     from rich.progress import ProgressColumn
@@ -182,14 +182,14 @@ def render_overview(ov: Overview, options: Options, out: io.StringIO | None = No
     """The overview as text or JSON, returned as a string."""
     buffer = out or io.StringIO()
     if options.fmt == "json":
-        from wirelens.render.overview import write_json
+        from wirelens.render.summary import write_json
 
         write_json(ov, options.lang, buffer)
         buffer.write("\n")
     else:
         from rich.console import Console
 
-        from wirelens.render.overview import render
+        from wirelens.render.summary import render
 
         console = Console(file=buffer, width=options.width or 100, highlight=False,
                           force_terminal=False, color_system=None)
@@ -443,7 +443,7 @@ def _frames_of_summary(path: str, capture: CaptureFile, number: int
 
     from wirelens.capture.blockread import BlockReader, Fallback
     from wirelens.capture.fastread import NothingRead, fast_overview
-    from wirelens.explain.columns import decode
+    from wirelens.overview.columns import decode
 
     try:
         ov = fast_overview(path)
@@ -482,7 +482,7 @@ def _frames_of_summary(path: str, capture: CaptureFile, number: int
 
 def _endpoint(text: str) -> int:
     """The ``columns.endpoint_key`` of an address as ``addr_text`` writes it."""
-    from wirelens.explain.columns import endpoint_key
+    from wirelens.overview.columns import endpoint_key
 
     host, _, port = text.rpartition(":")
     return endpoint_key(host.strip("[]"), int(port))

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 from wirelens import pcapjob
 from wirelens.distribute import DaskError, ordered_map
-from wirelens.explain.table import TableRow, error_row, rows_of
+from wirelens.overview.table import TableRow, error_row, rows_of
 
 FORMATS = ("text", "csv", "json", "html")
 

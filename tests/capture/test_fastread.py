@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _frequent_sweeps(monkeypatch: pytest.MonkeyPatch) -> None:
     """Sweeps for ended conversations every 4096 segments here: the files of these tests
     have tens of thousands of frames, and each path must sweep where the others do."""
-    from wirelens.explain import overview
+    from wirelens.overview import builder as overview
 
     monkeypatch.setattr(overview, "SWEEP_EVERY", 1 << 12)
 

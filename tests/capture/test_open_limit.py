@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from wirelens.explain.overview import MAX_OPEN
+from wirelens.overview.builder import MAX_OPEN
 
 SYNS = 1_000_000
 PEAK_MIB = 400  # what the biggest process may reach; a million conversations held would

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from wirelens.capture.slots import SLOT_ROWS, SLOTS, Slots
-from wirelens.explain.columns import COLUMNS, TcpColumns
+from wirelens.overview.columns import COLUMNS, TcpColumns
 
 
 def columns(n: int, wide: dict[int, tuple[int, int]]) -> TcpColumns:

@@ -9,8 +9,8 @@ from scapy.packet import Raw
 
 from tests.explain.builders import HANDSHAKE, frames
 from wirelens.explain.dissect import dissect, segment_of
-from wirelens.explain.fastwalk import walk
 from wirelens.explain.records import Frame
+from wirelens.overview.fastwalk import walk
 
 
 def fields(d):

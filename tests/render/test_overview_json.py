@@ -14,7 +14,7 @@ from wirelens.capture.fastread import fast_overview
 from wirelens.explain.catalog import Catalog
 from wirelens.explain.conversation_summary import ConversationSummary
 from wirelens.explain.tcp_state import State
-from wirelens.render.overview import conversation_entry, conversation_json
+from wirelens.render.summary import conversation_entry, conversation_json
 
 
 def reference(s: ConversationSummary, cat: Catalog, start_ns: int) -> str:
@@ -45,7 +45,7 @@ def test_odd_strings_and_numbers() -> None:
 
 
 def test_seconds_are_rounded_to_the_microsecond_as_round_does() -> None:
-    from wirelens.render.overview import _seconds
+    from wirelens.render.summary import _seconds
 
     rng = random.Random(6)
     values = [rng.randrange(0, 10**15) for _ in range(20000)]

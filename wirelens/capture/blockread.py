@@ -30,14 +30,14 @@ from wirelens.capture.pcapfile import (
     _Tally,
     _truncated,
 )
-from wirelens.explain.columns import Records, bytes_at
 from wirelens.explain.records import Frame
+from wirelens.overview.columns import Records, bytes_at
 
 BLOCK = 8 << 20  # bytes read at once from a classic pcap file
 FRAMES = 8192  # frames gathered into one block from a pcapng file
 # Frames at most in one block cut from a classic pcap file: 8 MiB of small frames (a SYN
 # flood) would make every column of the walk as long. Fewer would cost speed: each block
-# boundary sends a few more segments one by one (see explain.bulk).
+# boundary sends a few more segments one by one (see overview.bulk).
 PCAP_FRAMES = 1 << 15
 _FIELDS = ("sec", "frac", "caplen", "orig_len")  # a record header: four 32-bit words
 _Unpack = Callable[[bytes | memoryview, int], tuple[Any, ...]]

@@ -1,8 +1,8 @@
 """The overview's fast path over a capture file: block reads, columns, segments in bulk.
 
 Frames come from ``blockread`` in blocks (with ``pcapfile``'s damage handling, word for
-word), their headers are read with numpy (``explain.columns``) and their TCP segments
-go to the tracker mostly in bulk (``explain.bulk``): no field views, no per-packet
+word), their headers are read with numpy (``overview.columns``) and their TCP segments
+go to the tracker mostly in bulk (``overview.bulk``): no field views, no per-packet
 explanation. Conversations that ended are taken out of the tracker as the file is read
 and spooled to a temporary file in sorted runs, so memory follows the conversations open
 at once, not the length of the file. ``fast_json`` also splits the port pairs between
@@ -45,13 +45,12 @@ from wirelens.capture.linespool import (
 )
 from wirelens.capture.pcapfile import CaptureError, CaptureFile, open_capture
 from wirelens.capture.slots import SLOT_ROWS, Slots
-from wirelens.explain.bulk import Feeder
 from wirelens.explain.catalog import Catalog
-from wirelens.explain.columns import TcpColumns, endpoint_address, endpoint_text
 from wirelens.explain.conversation import ConversationTracker
 from wirelens.explain.conversation_record import Settled
 from wirelens.explain.conversation_summary import ConversationSummary
-from wirelens.explain.overview import (
+from wirelens.explain.text import Message, msg
+from wirelens.overview.builder import (
     MAX_ANOMALIES,
     MAX_OPEN,
     QUIET_NS,
@@ -62,8 +61,9 @@ from wirelens.explain.overview import (
     open_limit_warnings,
     renumbered,
 )
-from wirelens.explain.text import Message, msg
-from wirelens.render.overview import (
+from wirelens.overview.bulk import Feeder
+from wirelens.overview.columns import TcpColumns, endpoint_address, endpoint_text
+from wirelens.render.summary import (
     Writer,
     conversation_rest,
     numbered,

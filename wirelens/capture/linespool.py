@@ -7,7 +7,7 @@ A run is the lines' text, one per line (JSON text holds no raw newline), in one 
 a key and an end offset per line in another: pickling them cost more than the merge.
 
 A key is ``first frame << 2 | settled << 1 | anomalies cut``: in key order the lines come
-in first-frame order, and a conversation written when it was settled (explain/settle.py)
+in first-frame order, and a conversation written when it was settled (overview/settle.py)
 comes after the line written again for it when a later segment revived it.
 """
 

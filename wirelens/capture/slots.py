@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from wirelens.explain.columns import COLUMNS, TcpColumns
+from wirelens.overview.columns import COLUMNS, TcpColumns
 
 SLOTS = 4  # blocks on their way at once: the reader runs at most this far ahead
 SLOT_ROWS = 1 << 15  # segments a slot holds (blockread cuts no longer blocks)

@@ -447,7 +447,7 @@ class ConversationTracker:
 
     @property
     def settles(self) -> bool:
-        """Whether conversations may be settled (``explain.settle``): not when every frame
+        """Whether conversations may be settled (``overview.settle``): not when every frame
         number is kept."""
         return not self._keep_packets
 
@@ -461,7 +461,7 @@ class ConversationTracker:
         return self._by_key.get(pair)
 
     def settle(self, records: list[Settled]) -> None:
-        """Hold conversations told whole (``explain.settle``), as if their segments had
+        """Hold conversations told whole (``overview.settle``), as if their segments had
         been fed (numbered on, ended at their last segment); ``settle`` has made sure none
         of their port pairs is held and that room for them needs nobody forgotten."""
         holding = self._holding

@@ -199,7 +199,7 @@ def reused(conv: Conversation, from_client: bool, seq: int) -> bool:
 @dataclass(slots=True)
 class Settled:
     """A conversation told whole without being followed segment by segment (see
-    ``explain.settle``): the summary the tracker gave another conversation of the same
+    ``overview.settle``): the summary the tracker gave another conversation of the same
     shape (``template``), with this one's own sums. Held by the tracker in place of a
     ``Conversation`` until it is forgotten; ``rows[start:stop]`` are its segments (each
     ``feed_summary``'s arguments after the pair), for the tracker to follow should a later

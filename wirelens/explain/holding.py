@@ -3,7 +3,7 @@ they have ended and been quiet a while, or early when too many are held.
 
 ``ConversationTracker`` (conversation.py) follows segments and moves conversations on;
 ``Holding`` keeps them. A conversation is a ``Conversation`` being followed or a
-``Settled`` one (explain/settle.py), told whole; both have a number, a port pair, a first
+``Settled`` one (overview/settle.py), told whole; both have a number, a port pair, a first
 frame and a last time. Pure: no I/O.
 """
 

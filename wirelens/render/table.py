@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from wirelens.explain.catalog import Catalog
-from wirelens.explain.table import TableRow, conversation_count
+from wirelens.overview.table import TableRow, conversation_count
 from wirelens.render.json import note_dict
 
 if TYPE_CHECKING:

@@ -14,17 +14,17 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, replace
 
-from wirelens.explain.bulk import Feeder
-from wirelens.explain.columns import Records, TcpColumns, decode, endpoint_address
 from wirelens.explain.conversation import ConversationTracker
 from wirelens.explain.conversation_record import SegmentRow
 from wirelens.explain.conversation_summary import ConversationSummary, addr_text
 from wirelens.explain.dissect import dissect, segment_of
-from wirelens.explain.fastwalk import walk
 from wirelens.explain.records import Frame
 from wirelens.explain.segment import Segment
 from wirelens.explain.text import Message, msg
 from wirelens.explain.wirenumbers import LINKTYPE_PCAPNG_BLOCK
+from wirelens.overview.bulk import Feeder
+from wirelens.overview.columns import Records, TcpColumns, decode, endpoint_address
+from wirelens.overview.fastwalk import walk
 
 QUIET_NS = 10 * 10**9  # an ended conversation is forgotten after 10 s of capture time
 SWEEP_EVERY = 1 << 16  # segments between two looks for ended conversations

@@ -10,11 +10,11 @@ import pytest
 from tests.capture.chaos import chaos, orderly
 from wirelens.capture.blockread import BlockReader
 from wirelens.capture.pcapfile import open_capture
-from wirelens.explain import bulk
-from wirelens.explain.bulk import feed_columns, pair_columns
-from wirelens.explain.columns import TcpColumns, decode, endpoint_address
 from wirelens.explain.conversation import ConversationTracker
 from wirelens.explain.conversation_record import DirectionRun, Run, SegmentRow
+from wirelens.overview import bulk
+from wirelens.overview.bulk import feed_columns, pair_columns
+from wirelens.overview.columns import TcpColumns, decode, endpoint_address
 
 
 def columns(path: Path) -> list[TcpColumns]:

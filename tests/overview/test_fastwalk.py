@@ -9,9 +9,9 @@ import pytest
 from tests.test_tshark_anomalies import LINKS, SCENARIOS, build
 from wirelens.capture.pcapfile import open_capture
 from wirelens.explain.dissect import dissect, segment_of
-from wirelens.explain.fastwalk import Other, walk
-from wirelens.explain.overview import OverviewBuilder
 from wirelens.explain.records import Frame
+from wirelens.overview.builder import OverviewBuilder
+from wirelens.overview.fastwalk import Other, walk
 
 
 @pytest.mark.parametrize("link", sorted(LINKS))

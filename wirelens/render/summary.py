@@ -17,8 +17,8 @@ from wirelens.explain.catalog import Catalog
 from wirelens.explain.conversation_record import Settled
 from wirelens.explain.conversation_summary import ConversationSummary
 from wirelens.explain.model import SCHEMA_VERSION
-from wirelens.explain.overview import FlowSummary, Overview
 from wirelens.explain.text import Message
+from wirelens.overview.builder import FlowSummary, Overview
 from wirelens.render.json import anomaly_entries, story_fields, verdict_fields
 
 if TYPE_CHECKING:  # rich is loaded for the text only: JSON for scripts needs none of it

@@ -22,7 +22,7 @@ template, and later conversations of that shape are *settled*: held by the track
 later segment joins one (a FIN sent again ...), the tracker follows its kept segments one
 by one first. A group that begins as a textbook conversation but has not closed by the
 end of the stretch may wait for the next (``bulk.Feeder``). So each overview is the
-tracker's own; tests/explain/test_settle.py, test_bulk.py and
+tracker's own; tests/overview/test_settle.py, test_bulk.py and
 tests/capture/test_fastread.py compare with feeding every segment. Pure: no I/O.
 """
 

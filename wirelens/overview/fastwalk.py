@@ -4,7 +4,7 @@
 with its extension headers, TCP, UDP, ARP) with ``struct``, and returns either a
 ``Segment``, or a ``Other`` saying what the frame was (the overview's count kinds, with
 the UDP flow or ARP operation). It agrees with the full dissector (``dissect`` +
-``segment_of``) on every frame; tests/explain/test_fastwalk.py checks that on generated
+``segment_of``) on every frame; tests/overview/test_fastwalk.py checks that on generated
 captures of every link type. Pure: no I/O.
 """
 

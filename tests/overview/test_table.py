@@ -5,9 +5,9 @@ from __future__ import annotations
 from scapy.layers.inet import IP, TCP, UDP
 from scapy.layers.l2 import Ether
 
-from wirelens.explain.overview import overview
 from wirelens.explain.records import Frame
-from wirelens.explain.table import rows_of
+from wirelens.overview.builder import overview
+from wirelens.overview.table import rows_of
 
 C, S = ("10.0.0.1", 40000), ("10.0.0.2", 80)
 

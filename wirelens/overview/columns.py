@@ -5,7 +5,7 @@ with each frame's offset, captured length, time and link type. ``decode`` reads 
 fixed headers of the common frame (Ethernet with at most one VLAN tag, Linux cooked v1
 or v2, raw IP or BSD loopback, carrying IPv4 without fragmentation, carrying TCP) with
 vectorised gathers, and sends every other frame through ``fastwalk.walk``, one by one,
-so that each frame gets exactly the answer the walk gives; tests/explain/test_columns.py
+so that each frame gets exactly the answer the walk gives; tests/overview/test_columns.py
 checks that on generated and mutated frames. The TCP segments come out as ``TcpColumns``
 in frame order, keyed by ``endpoint_key`` numbers; the rest as ``fastwalk.Other``.
 Pure: no I/O.
@@ -23,7 +23,6 @@ import numpy.typing as npt
 
 from wirelens.explain.conversation import Address
 from wirelens.explain.conversation_summary import addr_text
-from wirelens.explain.fastwalk import Other, walk
 from wirelens.explain.records import Frame
 from wirelens.explain.segment import Segment
 from wirelens.explain.wirenumbers import (
@@ -39,6 +38,7 @@ from wirelens.explain.wirenumbers import (
     SYN,
     VLAN_TAGS,
 )
+from wirelens.overview.fastwalk import Other, walk
 
 I64 = npt.NDArray[np.int64]
 U64 = npt.NDArray[np.uint64]

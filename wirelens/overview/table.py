@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from wirelens.explain import notes
 from wirelens.explain.conversation_summary import ConversationSummary
 from wirelens.explain.model import NoteCheck, Verdict
-from wirelens.explain.overview import Overview
 from wirelens.explain.text import Message, msg
+from wirelens.overview.builder import Overview
 
 # Anomaly kinds that say bytes were sent again (explain/analysis.RETRANSMISSIONS by name).
 RETRANSMISSION_KINDS = ("retransmission", "fast-retransmission", "spurious-retransmission")

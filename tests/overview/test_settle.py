@@ -1,4 +1,4 @@
-"""Textbook conversations settled whole (``explain.settle``) come out exactly as following
+"""Textbook conversations settled whole (``overview.settle``) come out exactly as following
 their segments one by one does: the same summaries, the same conversations forgotten at
 each sweep, also when a settled conversation goes on later, when its port pair is used
 again, and when a conversation waits for its close across stretches (``bulk.Feeder``)."""
@@ -13,13 +13,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wirelens.explain.bulk import Feeder, feed_columns
-from wirelens.explain.columns import TcpColumns, endpoint_address, endpoint_key
 from wirelens.explain.conversation import ConversationTracker
 from wirelens.explain.conversation_record import SegmentRow, Settled
 from wirelens.explain.conversation_summary import ConversationSummary
-from wirelens.explain.overview import in_order
 from wirelens.explain.wirenumbers import ACK, FIN, PSH, RST, SYN
+from wirelens.overview.builder import in_order
+from wirelens.overview.bulk import Feeder, feed_columns
+from wirelens.overview.columns import TcpColumns, endpoint_address, endpoint_key
 
 # (time ns, sender key, receiver key, seq, ack, flags, window, payload length)
 Row = tuple[int, int, int, int, int, int, int, int]

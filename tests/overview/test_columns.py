@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 
 from tests.capture.chaos import MAC, _ipv4, _ipv6, _tcp
 from tests.test_tshark_anomalies import LINKS
-from wirelens.explain.columns import Records, decode, endpoint_address, endpoint_key
-from wirelens.explain.fastwalk import walk
 from wirelens.explain.records import Frame
 from wirelens.explain.segment import Segment
+from wirelens.overview.columns import Records, decode, endpoint_address, endpoint_key
+from wirelens.overview.fastwalk import walk
 
 
 def records(frames: list[Frame], gap: int = 3) -> Records:
@@ -111,8 +111,8 @@ def test_endpoint_keys_round_trip() -> None:
 
 
 def test_endpoint_text_is_the_address_as_a_summary_writes_it() -> None:
-    from wirelens.explain.columns import endpoint_text
     from wirelens.explain.conversation_summary import addr_text
+    from wirelens.overview.columns import endpoint_text
 
     rng = random.Random(2)
     keys = [rng.getrandbits(48) for _ in range(20000)] + [
@@ -123,7 +123,7 @@ def test_endpoint_text_is_the_address_as_a_summary_writes_it() -> None:
 
 
 def test_joined_pieces_are_their_rows_one_after_the_other() -> None:
-    from wirelens.explain.columns import COLUMNS, joined
+    from wirelens.overview.columns import COLUMNS, joined
 
     frames = sample_frames(random.Random(4), 400)
     cols = decode(records(frames)).tcp

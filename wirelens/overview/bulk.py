@@ -15,7 +15,7 @@ consecutive plain segments then changes the tracker in a few sums and last value
 the run begins (both sides established, no FIN yet ...); if not, or for any other
 segment, the segment goes through ``feed_summary`` one by one. So every segment's effect
 is the tracker's own, and the overview is the same as feeding every segment in turn;
-tests/explain/test_bulk.py and tests/capture/test_fastread.py check that.
+tests/overview/test_bulk.py and tests/capture/test_fastread.py check that.
 Pure: no I/O.
 """
 
@@ -27,11 +27,11 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
-from wirelens.explain import settle
-from wirelens.explain.columns import TcpColumns, joined
 from wirelens.explain.conversation import ConversationTracker
 from wirelens.explain.conversation_record import DirectionRun, Pair, Run, SegmentRow
 from wirelens.explain.wirenumbers import ACK, FIN, RST, SYN
+from wirelens.overview import settle
+from wirelens.overview.columns import TcpColumns, joined
 
 I64 = npt.NDArray[np.int64]
 MASK = 0xFFFFFFFF
