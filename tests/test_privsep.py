@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from wirelens.privsep import drop_privileges, run_unprivileged, unprivileged_identity
+from wirelens.capture.privileges import drop_privileges, unprivileged_identity
+from wirelens.privsep import run_unprivileged
 
 NOBODY = pwd.getpwnam("nobody")
 

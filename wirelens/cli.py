@@ -467,9 +467,9 @@ def warm_up() -> None:
     from rich.console import Console
 
     from wirelens import pcapjob, reports  # noqa: F401
+    from wirelens.capture.privileges import preload
     from wirelens.explain.catalog import load
     from wirelens.explain.explainer import explain
-    from wirelens.privsep import preload
     from wirelens.render import html, markdown, svg
     from wirelens.render import json as json_render
     from wirelens.render.terminal import render
@@ -502,10 +502,10 @@ def warm_up_overview(lang: str, fmt: str, bpf: bool) -> None:
     or a progress bar (stderr a terminal) needs it; libpcap only for a ``bpf`` filter."""
     from wirelens import pcapjob
     from wirelens.capture import fastread  # noqa: F401
+    from wirelens.capture.privileges import preload
     from wirelens.explain import dissect  # noqa: F401
     from wirelens.explain.catalog import load
     from wirelens.overview.builder import OverviewBuilder
-    from wirelens.privsep import preload
 
     preload(("argparse", "heapq", "tempfile", "shutil", "random", "pickle", "queue",
              "threading", "multiprocessing.pool", "multiprocessing.popen_fork",

@@ -141,9 +141,9 @@ def say_who_runs_what(lang: str, interface: str, judge_pid: int = 0, *,
     wire there is a judge at each end, and the wire's own loop."""
     import pwd
 
+    from wirelens.capture.privileges import unprivileged_identity
     from wirelens.explain.catalog import Catalog
     from wirelens.explain.text import msg
-    from wirelens.privsep import unprivileged_identity
 
     uid = unprivileged_identity()[0] if os.geteuid() == 0 else os.getuid()
     try:

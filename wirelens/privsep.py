@@ -9,54 +9,19 @@ setgroups, setgid, setuid, and the drop is verified (getting root back must fail
 from __future__ import annotations
 
 import gc
-import importlib
 import os
-import pwd
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn
+
+from wirelens.capture.privileges import (
+    drop_privileges,
+    preload,
+    unprivileged_identity,
+)
 
 if TYPE_CHECKING:
     from wirelens.files import Outputs
-
-FALLBACK_USER = "nobody"
-# Imported before the drop: the interpreter's own files may not be readable by the user the
-# child becomes (a Python installed under /root, say), and imports are lazy.
-ALWAYS_PRELOAD = ("encodings.ascii", "encodings.latin_1", "encodings.idna", "json", "gzip",
-                  "zlib", "tomllib", "unicodedata", "ctypes", "signal")
-
-
-class PrivilegeError(RuntimeError):
-    """Dropping root did not work as it must; nothing is parsed then."""
-
-
-def unprivileged_identity() -> tuple[int, int]:
-    """(uid, gid) the parsing side runs as: the sudo user, else nobody."""
-    uid, gid = os.environ.get("SUDO_UID", ""), os.environ.get("SUDO_GID", "")
-    if uid.isdigit() and gid.isdigit() and int(uid) != 0:
-        return int(uid), int(gid)
-    entry = pwd.getpwnam(FALLBACK_USER)
-    return entry.pw_uid, entry.pw_gid
-
-
-def drop_privileges(uid: int, gid: int) -> None:
-    os.setgroups([])
-    os.setgid(gid)
-    os.setuid(uid)
-    if os.getuid() != uid or os.geteuid() != uid or os.getgid() != gid or os.getegid() != gid \
-            or os.getgroups() not in ([], [gid]):
-        raise PrivilegeError("the identity after dropping root is not the one asked for")
-    try:
-        os.setuid(0)
-    except PermissionError:
-        return
-    raise PrivilegeError("root could be taken back after dropping it")
-
-
-def preload(modules: Iterable[str]) -> None:
-    for name in (*ALWAYS_PRELOAD, *modules):
-        importlib.import_module(name)
-
 
 def run_unprivileged(work: Callable[[], int], *, prepare: Callable[[], None] | None = None,
                      outputs: Outputs | None = None) -> int:

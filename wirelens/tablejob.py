@@ -145,7 +145,7 @@ def summaries(paths: Sequence[str], options: pcapjob.Options, dask: str
 
 def warm_up(lang: str, fmt: str, dask: bool) -> None:
     """What a child that dropped root will use, loaded while it still can."""
-    from wirelens.privsep import preload
+    from wirelens.capture.privileges import preload
 
     preload(("csv", "rich.table", "rich.progress", *(("distributed",) if dask else ())))
     render([], fmt, lang)

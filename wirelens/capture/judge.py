@@ -4,7 +4,7 @@ A demo stops its capture as soon as the exchange is over, and some scenarios wai
 event in the middle ("the server advertised a window of 0"). Knowing either means reading
 the TCP headers of captured frames, which a process running as root must not do. So the
 capturing process streams every frame, as pcapng, down a pipe to a judge: a child that
-loads what it needs, drops root like every parsing process (``privsep.drop_privileges``),
+loads what it needs, drops root like every parsing process (``privileges.drop_privileges``),
 reads the stream with the reader ``explain-pcap`` uses, runs the watchers
 (``wirelens.explain.watchers``) and answers with one short line per verdict: ``stop`` or
 ``event N``. The privileged side parses nothing but those lines.
@@ -106,7 +106,7 @@ class Judge:
     def __init__(self, stop: Watcher | None, stopped: threading.Event,
                  identity: tuple[int, int] | None = None) -> None:
         from wirelens.capture.pcapfile import PcapngStream
-        from wirelens.privsep import unprivileged_identity
+        from wirelens.capture.privileges import unprivileged_identity
 
         self._stop = stop
         self.stopped = stopped
@@ -231,7 +231,7 @@ class _Verdicts:
 
 def child_main(argv: list[str]) -> int:
     """The judge: load, drop root, then read frames from standard input until it ends."""
-    from wirelens.privsep import drop_privileges, preload
+    from wirelens.capture.privileges import drop_privileges, preload
 
     out = sys.stdout.buffer
     try:

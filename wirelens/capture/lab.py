@@ -29,7 +29,6 @@ IPv4 lab. MLD reports cannot be turned off; the capture filter keeps them out.
 
 from __future__ import annotations
 
-import ctypes
 import ipaddress
 import os
 import re
@@ -39,11 +38,12 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
+from wirelens.capture.netns import entered, namespace_id
 from wirelens.capture.privileges import effective_caps
 
 if TYPE_CHECKING:
@@ -54,7 +54,6 @@ NAME = re.compile(r"^wl-(\d{1,7})-([cs])$")  # a device or namespace name: wl-<p
 HOLDER_ENV = "WIRELENS_LAB"  # set to the lab's name in each holder process's environment
 CLIENT_MAC = "02:77:6c:00:00:01"  # 0x02: locally administered unicast; 77:6c is "wl" in ASCII
 SERVER_MAC = "02:77:6c:00:00:02"
-CLONE_NEWNET = 0x40000000  # linux/sched.h
 COMMAND_TIMEOUT = 10.0  # seconds any one ip/sysctl/ethtool command may take
 READY_TIMEOUT = 5.0  # seconds to wait for the holders' namespaces and for the links to be up
 POLL = 0.005  # seconds between two looks while waiting
@@ -110,39 +109,6 @@ def lab_problem() -> LabError | None:
     if not os.path.exists("/proc/thread-self/ns/net"):
         return LabError("this kernel has no network namespaces", "no_netns")
     return None
-
-
-# ---------------------------------------------------------------- namespaces of threads
-
-
-def _setns(fd: int) -> None:
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.setns(fd, CLONE_NEWNET) != 0:
-        errno = ctypes.get_errno()
-        raise OSError(errno, f"setns: {os.strerror(errno)}")
-
-
-def namespace_id(path: str) -> str:
-    """``net:[4026531840]``: which namespace a /proc/.../ns/net link names."""
-    return os.readlink(path)
-
-
-@contextmanager
-def entered(ns_path: str) -> Iterator[None]:
-    """Runs the block with the calling thread in the network namespace at ``ns_path``."""
-    home = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
-    try:
-        target = os.open(ns_path, os.O_RDONLY)
-        try:
-            _setns(target)
-        finally:
-            os.close(target)
-        try:
-            yield
-        finally:
-            _setns(home)
-    finally:
-        os.close(home)
 
 
 # ---------------------------------------------------------------- commands

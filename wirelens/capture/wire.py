@@ -18,7 +18,7 @@ devices go.
 Who runs the loop. Deciding what to do with a frame means reading its headers (is it TCP,
 does it carry data, which sequence number), and no process running as root reads bytes off
 a wire (issue 9). So, run as root, the wire forks the loop into a child that keeps only the
-two TAP descriptors and two pipes, drops root for good (``privsep.drop_privileges``) and asks
+two TAP descriptors and two pipes, drops root for good (``privileges.drop_privileges``) and asks
 the kernel to kill it if the demo dies (PR_SET_PDEATHSIG), so a killed run still leaves no
 device behind. The child sends its log up a pipe when told to stop; the privileged side
 keeps those bytes unread and ``log()`` decodes them where the explanation is made, in the
@@ -58,8 +58,8 @@ from wirelens.capture.impair import (
     Plan,
     frame_facts,
 )
-from wirelens.capture.lab import entered
-from wirelens.privsep import drop_privileges, unprivileged_identity
+from wirelens.capture.netns import entered
+from wirelens.capture.privileges import drop_privileges, unprivileged_identity
 
 TUNSETIFF = 0x400454CA  # linux/if_tun.h: _IOW('T', 202, int)
 IFF_TAP = 0x0002

@@ -176,7 +176,7 @@ def _write_all(fd: int, data: bytes) -> None:
 
 def _fork_class(args: argparse.Namespace, ends: _Ends) -> int:
     """Forks the class's process: it loads what it needs, drops root, and runs."""
-    from wirelens.privsep import drop_privileges, unprivileged_identity
+    from wirelens.capture.privileges import drop_privileges, unprivileged_identity
 
     uid, gid = unprivileged_identity() if os.geteuid() == 0 else (os.getuid(), os.getgid())
     libc = ctypes.CDLL(None, use_errno=True)
