@@ -18,7 +18,7 @@ import os
 import statistics
 import time
 
-from wirelens.tablejob import find_files, table_rows
+from wirelens.app.tablejob import find_files, table_rows
 
 
 def rates(folder: str, runs: int, dask: str | None) -> list[float]:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from wirelens import cli
+from wirelens.app import command
 
 # The real-Chromium fixture (``browser``) for the page tests.
 pytest_plugins = ["tests.browser"]
@@ -91,7 +91,7 @@ def demo_json(run_cli: RunCli) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def sample_path() -> str:
-    return cli.sample_path()
+    return command.sample_path()
 
 
 def make_user_dir() -> Path:

@@ -71,9 +71,9 @@ def test_a_big_files_conversation_is_found_from_its_overview(
     explanation where the two agree (a capture without 10 s of quiet), and otherwise the
     overview's own conversation N (frames of both IP versions, ports used again, ended
     conversations forgotten after their quiet time, as the overview forgets them)."""
+    from tests.app.test_fastread import _gen_capture
     from tests.capture.chaos import chaos
-    from tests.capture.test_fastread import _gen_capture
-    from wirelens import pcapjob
+    from wirelens.app import pcapjob
     from wirelens.render.json import dumps
 
     textbook = tmp_path / "textbook.pcap"

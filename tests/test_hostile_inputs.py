@@ -25,6 +25,7 @@ import pytest
 
 from tests.conftest import console_script
 from wirelens import cli
+from wirelens.app.command import sample_path
 from wirelens.capture.metadata import PREFIX
 from wirelens.capture.pcapfile import MAX_FRAME
 
@@ -257,7 +258,7 @@ def _users() -> list[list[str]]:
 
 @pytest.mark.parametrize("fmt", ["text", "json"])
 def test_a_reader_that_goes_away_ends_it_quietly(fmt: str) -> None:
-    sample = cli.sample_path()
+    sample = sample_path()
     for user in _users():
         proc = subprocess.Popen([*user, EXPLAIN, sample, "--format", fmt],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -322,7 +322,7 @@ def _traceback(run: OurRun) -> str:
 def _packet_by_packet(path: Path) -> dict[str, Any]:
     """The packet-by-packet explanation of a file over explain-pcap's per-packet limit
     (``pcapjob.PER_PACKET``), made by the same library calls, in this process."""
-    from wirelens.cli import explain_file
+    from wirelens.app.notebook import explain_file
     from wirelens.render.json import to_dict
 
     return to_dict(explain_file(str(path)), "en")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from wirelens import cli
+from wirelens.app import notebook
+from wirelens.app.command import sample_path
 from wirelens.capture.pcapfile import open_capture
 from wirelens.explain.explainer import explain
 from wirelens.explain.records import Frame
@@ -12,12 +13,12 @@ from wirelens.render.comments import WIRESHARK_WORDS, packet_comments, story_com
 
 
 def sample_frames() -> list[Frame]:
-    with open_capture(cli.sample_path()) as capture:
+    with open_capture(sample_path()) as capture:
         return list(capture)
 
 
 def test_one_line_a_packet_each_note_once() -> None:
-    comments = packet_comments(cli.explain_file(cli.sample_path()), "en")
+    comments = packet_comments(notebook.explain_file(sample_path()), "en")
     assert list(comments) == list(range(1, 11))
     assert all("\n" not in c for c in comments.values())
     assert comments[3].startswith("#1 handshake step 3/3 (ACK); server SYN_RECEIVED → "
@@ -36,7 +37,7 @@ def test_a_frame_captured_twice_is_named_an_artefact() -> None:
 
 
 def test_the_story_has_the_ladder_the_notes_and_the_calls() -> None:
-    story = story_comment(cli.explain_file(cli.sample_path()), "zh")
+    story = story_comment(notebook.explain_file(sample_path()), "zh")
     lines = story.splitlines()
     assert lines[0].startswith("wirelens：这个抓包的经过（zh）")
     assert any("#1 [S] seq 0" in line for line in lines)  # the ladder, as text

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from tests.render.pages import IMG, SCRIPT, hostile, twenty_packets
-from wirelens import cli
+from wirelens.app import notebook
+from wirelens.app.command import sample_path
 from wirelens.explain.catalog import load
 from wirelens.explain.model import Explanation
 from wirelens.explain.tcp_state import TRANSITIONS, Event, State
@@ -23,7 +24,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 @cache
 def sample() -> Explanation:
-    return cli.explain_file(cli.sample_path())
+    return notebook.explain_file(sample_path())
 
 
 @cache

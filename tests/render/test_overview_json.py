@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.capture.chaos import orderly
-from wirelens.capture.fastread import fast_overview
+from wirelens.app.fastread import fast_overview
 from wirelens.explain.catalog import Catalog
 from wirelens.explain.conversation_summary import ConversationSummary
 from wirelens.explain.tcp_state import State

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from tests.render.pages import IMG, SCRIPT, hostile
-from wirelens import cli
+from wirelens.app import notebook
+from wirelens.app.command import sample_path
 from wirelens.render.html import render_page
 
 pytestmark = pytest.mark.live
@@ -28,7 +29,7 @@ WIDE, PROJECTOR, NARROW = (1600, 1000), (1920, 1080), (700, 1000)
 def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("pages")
     out = {}
-    for name, exp, lang in (("sample", cli.explain_file(cli.sample_path()), "zh"),
+    for name, exp, lang in (("sample", notebook.explain_file(sample_path()), "zh"),
                             ("hostile", hostile(), "en")):
         out[name] = folder / f"{name}.html"
         out[name].write_text(render_page(exp, lang), "utf-8")
@@ -309,7 +310,7 @@ def test_wide_screens_side_by_side_narrow_ones_stacked(browser: Any, pages: dict
 
 def test_the_jupyter_fragment_runs_in_its_sandboxed_frame(browser: Any, tmp_path: Path) -> None:
     notebook = tmp_path / "notebook.html"
-    exp = cli.explain_file(cli.sample_path())
+    exp = notebook.explain_file(sample_path())
     notebook.write_text(f"<!DOCTYPE html><meta charset=utf-8><body>{exp._repr_html_()}</body>",
                         "utf-8")
     w = Watched(browser, WIDE)

@@ -1,6 +1,7 @@
 """Step navigation and quiz scoring on a recorded capture, no terminal and no root."""
 
-from wirelens.cli import explain_file, sample_path
+from wirelens.app.command import sample_path
+from wirelens.app.notebook import explain_file
 from wirelens.render.step import Quiz, Stepper
 
 

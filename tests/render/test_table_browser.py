@@ -11,9 +11,9 @@ import pytest
 
 from tests.render.pages import IMG, SCRIPT
 from tests.render.test_page_browser import Watched
-from wirelens import cli
+from wirelens.app.command import sample_path
+from wirelens.app.tablejob import table_rows
 from wirelens.render.table import to_html
-from wirelens.tablejob import table_rows
 
 pytestmark = pytest.mark.live
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.live
 @pytest.fixture(scope="module")
 def page_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("table")
-    sample = Path(cli.sample_path())
+    sample = Path(sample_path())
     for name in ("b.pcapng", "a.pcapng", SCRIPT.replace("/", "_") + IMG + ".pcapng"):
         (folder / name).write_bytes(sample.read_bytes())
     (folder / "notes.txt").write_text("not a capture")

@@ -219,7 +219,7 @@ class Settled:
     rows: Any  # a numpy array of ``settle.REPLAY_ROW``
     start: int
     stop: int
-    # What the tracker's ``on_settle`` caller noted of it (``capture.fastread``: that its
+    # What the tracker's ``on_settle`` caller noted of it (``app.fastread``: that its
     # JSON line is written already); gone with the record if a later segment revives it.
     memo: Any = None
     reset_by: ClassVar[str] = ""  # (a settled conversation is over, FINs or RST)

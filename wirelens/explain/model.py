@@ -6,6 +6,7 @@ nothing about how it will be shown.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
@@ -144,10 +145,18 @@ class Explanation:
     kernel: tuple[KernelView, ...] = ()  # the kernel's own word on the states (demos only)
     wire: WireView | None = None  # what a misbehaving wire did (explain-demo --loss ...)
 
-    def _repr_html_(self) -> str:
-        """Jupyter shows the explanation as the step-through page."""
-        # Imported here, not at the top: the model knows nothing about rendering, and
-        # render/ imports explain/, so a module-level import would run the wrong way round.
-        from wirelens.render.html import fragment
+    def _repr_html_(self) -> str | None:
+        """Jupyter shows the explanation as the step-through page, once rendering is loaded
+        (``wirelens.app.notebook`` loads it); None: Jupyter shows the plain repr."""
+        view = _HTML_VIEW.get("page")
+        return None if view is None else view(self)
 
-        return fragment(self)
+
+# How Jupyter shows an ``Explanation``: the model knows nothing of rendering, so the page
+# renderer registers itself here when it is loaded (``render.html``).
+_HTML_VIEW: dict[str, Callable[[Explanation], str]] = {}
+
+
+def register_html_view(view: Callable[[Explanation], str]) -> None:
+    """Let ``Explanation._repr_html_`` show explanations with ``view``."""
+    _HTML_VIEW["page"] = view

@@ -30,6 +30,7 @@ from wirelens.explain.model import (
     FieldView,
     NoteCheck,
     PacketView,
+    register_html_view,
 )
 from wirelens.explain.text import Message, msg
 from wirelens.render.statediagram import (
@@ -366,5 +367,7 @@ def fragment(exp: Explanation, lang: str = "zh", height: int = 760) -> str:
 def page_bytes(exp: Explanation, lang: str) -> bytes:
     return render_page(exp, lang).encode("utf-8")
 
+
+register_html_view(fragment)  # Jupyter shows an Explanation as this page
 
 __all__ = ["render_page", "fragment", "page_data", "page_bytes", "live_shell", "MAX_PACKETS"]

@@ -14,20 +14,9 @@ from wirelens.explain.model import (
     Explanation,
     FieldView,
     KernelView,
-    NoteCheck,
     PacketView,
 )
-
-
-def note_dict(note: NoteCheck, cat: Catalog) -> dict[str, Any]:
-    return {
-        "topic": note.topic,
-        "ref": str(note.ref),
-        "claim": cat(note.claim),
-        "observed": cat(note.observed),
-        "verdict": note.verdict.value,
-        "reason": cat(note.reason),
-    }
+from wirelens.render.notecheck import note_dict
 
 
 def _field(view: FieldView, cat: Catalog) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 ``Stepper`` holds which packet is shown and moves on keys; ``Quiz`` asks, before each
 packet, which one comes next and keeps the score. The interactive loop that reads keys
-lives in ``wirelens.interactive``; tests drive these classes directly.
+lives in ``wirelens.app.interactive``; tests drive these classes directly.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from wirelens.explain.catalog import Catalog
 from wirelens.overview.table import TableRow, conversation_count
-from wirelens.render.json import note_dict
+from wirelens.render.notecheck import note_dict
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -13,17 +13,11 @@ from collections.abc import Sequence
 from typing import Any
 from xml.sax.saxutils import escape
 
-from rich.console import Console
-from rich.padding import Padding
-from rich.rule import Rule
-from rich.text import Text
-
 from wirelens.explain.catalog import Catalog
 from wirelens.explain.text import Message
 from wirelens.explain.tseq import TimeSeq
 from wirelens.explain.wirestory import Anomaly, WireView
-from wirelens.render.json import note_dict
-from wirelens.render.terminal import note_block
+from wirelens.render.notecheck import note_dict
 
 PLOT_MARKS = {"new": "•", "retransmission": "R", "ack": "a"}  # drawn in this order
 
@@ -165,58 +159,6 @@ def plot_svg(series: TimeSeq, width: int = 640, height: int = 320) -> str:
                      f'<title>#{p.packet} {escape(p.kind)} seq {p.seq}</title></circle>')
     parts.append("</svg>")
     return "".join(parts)
-
-
-def render_wire(view: WireView, console: Console, cat: Catalog) -> None:
-    console.print(Rule(f"[bold]{cat.text('wire.ui.title')}[/]", align="left"))
-    console.print(cat(view.summary), highlight=False)
-    for extra in view.extra:
-        console.print(cat(extra), highlight=False)
-    if view.rtt is not None:
-        console.print(cat(view.rtt.text), highlight=False)
-    if view.effects:
-        console.print(Text(cat.text("wire.ui.effects"), style="bold"))
-        for e in view.effects:
-            console.print(Padding(Text(cat(e.text)), (0, 0, 0, 2)))
-    if view.anomalies:
-        console.print(Text(cat.text("wire.ui.anomalies"), style="bold"))
-        explained: set[str] = set()
-        for label, a in grouped(view.anomalies):
-            console.print(f"  {label} {', '.join(a.names)} ({seen_text(view, a.packet, cat)})"
-                          f": {cat(a.cause)}", highlight=False, markup=False, style="yellow")
-            for name, meaning in zip(a.names, a.meaning, strict=True):
-                if name not in explained:  # each name's meaning once
-                    explained.add(name)
-                    console.print(f"      {cat(meaning)}", highlight=False, style="dim")
-    if view.kernel:
-        console.print(Text(cat.text("wire.ui.kernel"), style="bold"))
-        for k in view.kernel:
-            style = "green" if k.agrees else "red"
-            console.print(Padding(Text(cat(k.text), style=style), (0, 0, 0, 2)))
-    for note in view.notes:
-        console.print(Padding(note_block(note, cat), (0, 0, 0, 2)))
-    if view.series is not None:
-        width = min(console.width, 100)
-        console.print(Text(cat.text("wire.ui.plot"), style="bold"))
-        for row in plot_lines(view.series, width - 2, 16, cat):
-            console.print("  " + row, highlight=False, markup=False, soft_wrap=True)
-        receiver = "server" if view.series.sender == "client" else "client"
-        for title, rows in ((cat.text("wire.ui.plot_cwnd"), cwnd_lines(view.series, width - 2)),
-                            (cat.text("wire.ui.plot_rwnd", side=cat.text(f"ui.{receiver}")),
-                             window_lines(view.series, width - 2))):
-            if rows:
-                console.print(title, highlight=False)
-                for row in rows:
-                    console.print("  " + row, highlight=False, markup=False, soft_wrap=True)
-    if view.log and len(view.log) <= 400:
-        console.print(Text(cat.text("wire.ui.log"), style="bold"))
-        first = view.log[0].read_ns
-        for entry in view.log:
-            what = entry.action + (f" {entry.delay_ns / 1e6:g} ms" if entry.delay_ns else "")
-            packet = f"#{entry.packet}" if entry.packet else "-"
-            console.print(f"  {entry.number:>4} {(entry.read_ns - first) / 1e9:9.6f} s "
-                          f"{entry.direction} {entry.summary:<18} {what:<18} {packet:>5} "
-                          f"{entry.reason}", highlight=False, markup=False, style="dim")
 
 
 def wire_dict(view: WireView, cat: Catalog) -> dict[str, Any]:

@@ -1,0 +1,75 @@
+"""``explain-demo tcp --live --step``: the class steps a real exchange in the terminal.
+
+The test is the class: a line on the demo's standard input is a keypress. Live (root).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.app.live.driver import Demo, nothing_left
+
+pytestmark = pytest.mark.live
+HELD = r"packet #(\d+) from the (client|server) is held on the wire"
+
+
+def shark_retransmissions(path: Path) -> set[int]:
+    assert shutil.which("tshark"), "tshark is not installed (the Makefile installs it)"
+    out = subprocess.run(["tshark", "-n", "-r", str(path), "-Y", "tcp.analysis.retransmission",
+                          "-T", "fields", "-e", "frame.number"],
+                         capture_output=True, text=True, check=True, timeout=60).stdout
+    return {int(n) for n in out.split()}
+
+
+def test_each_keypress_releases_one_packet_and_a_dropped_segment_is_resent(
+        tmp_path: Path) -> None:
+    saved = tmp_path / "live.pcapng"
+    demo = Demo("--step", "--width", "1000", "--save", str(saved), stdin=True)
+    try:
+        released: list[int] = []
+        dropped = 0
+        headers: dict[int, str] = {}
+        while True:
+            line = demo.line()
+            assert line is not None, demo.stderr()
+            header = re.match(r"Packet (\d+) · .*· (.+?) ─", line)
+            if header:
+                headers[int(header.group(1))] = header.group(2)
+            if "Retransmission on timeout" in line:
+                assert dropped and "RTO" in line
+            held = re.search(HELD, line)
+            if held:
+                number = int(held.group(1))
+                if not dropped and headers.get(number, "").startswith("data"):
+                    dropped = number
+                    demo.press("d")
+                else:
+                    released.append(number)
+                    demo.press()
+            if "The exchange is over" in line:
+                break
+        assert demo.wait() == 0, demo.stderr()
+    finally:
+        demo.kill()
+    assert dropped, "no data segment was held"
+    assert released == sorted(released) and dropped not in released
+    resent = [n for n in released if n > dropped and headers[n].startswith("data")]
+    assert resent, headers  # the client's kernel sent the dropped bytes again
+    assert shark_retransmissions(saved)  # and Wireshark flags it in the saved capture
+    assert not nothing_left(demo.proc.pid)
+
+
+def test_quitting_ends_the_exchange_and_leaves_nothing() -> None:
+    demo = Demo("--step", "--width", "1000", stdin=True)
+    try:
+        demo.until(HELD)
+        demo.press("q")
+        assert demo.wait() == 130
+    finally:
+        demo.kill()
+    assert not nothing_left(demo.proc.pid)
