@@ -20,7 +20,7 @@ def warm_up() -> None:
 
     from rich.console import Console
 
-    from wirelens import pcapjob, reports  # noqa: F401
+    from wirelens.app import pcapjob, reports  # noqa: F401
     from wirelens.capture.privileges import preload
     from wirelens.explain.catalog import load
     from wirelens.explain.explainer import explain
