@@ -309,12 +309,12 @@ def test_wide_screens_side_by_side_narrow_ones_stacked(browser: Any, pages: dict
 
 
 def test_the_jupyter_fragment_runs_in_its_sandboxed_frame(browser: Any, tmp_path: Path) -> None:
-    notebook = tmp_path / "notebook.html"
+    page_file = tmp_path / "notebook.html"
     exp = notebook.explain_file(sample_path())
-    notebook.write_text(f"<!DOCTYPE html><meta charset=utf-8><body>{exp._repr_html_()}</body>",
-                        "utf-8")
+    page_file.write_text(f"<!DOCTYPE html><meta charset=utf-8><body>{exp._repr_html_()}</body>",
+                         "utf-8")
     w = Watched(browser, WIDE)
-    page = w.open(notebook)
+    page = w.open(page_file)
     frame = page.frame_locator("iframe")
     assert frame.locator("#wl-counter").inner_text() == "1 / 10"
     frame.locator("#wl-next").click()
