@@ -11,8 +11,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from wirelens.app import reports
-from wirelens.app.command import UsageError, fail, reader_gone
-from wirelens.app.pcapcommand import TABLE_ONLY_FORMATS
+from wirelens.app.command import TABLE_ONLY_FORMATS, UsageError, fail, reader_gone
 from wirelens.explain.catalog import LANGUAGES
 
 

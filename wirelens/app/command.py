@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from wirelens.explain.text import Message
 
 SAMPLE = "tcp-demo.pcapng"
+# explain-pcap writes these only as the table of many captures (--table)
+TABLE_ONLY_FORMATS = ("csv", "html")
 
 
 class UsageError(Exception):

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 from wirelens.app import pcapjob, reports
 from wirelens.app.command import (
+    TABLE_ONLY_FORMATS,
     UsageError,
     emit,
     fail,
@@ -95,8 +96,6 @@ def run_pcap(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     return 0
 
-
-TABLE_ONLY_FORMATS = ("csv", "html")
 
 
 def _on_dask(files: list[str], options: pcapjob.Options, dask: str
