@@ -19,7 +19,8 @@ from wirelens.explain.catalog import Catalog
 from wirelens.explain.model import Explanation
 from wirelens.render.ladder import rows, text_lines
 from wirelens.render.step import Quiz, Stepper
-from wirelens.render.terminal import NoteMemory, packet_renderable, render
+from wirelens.render.terminal import NoteMemory, packet_renderable, render, render_wire
+from wirelens.render.wire import seen_text
 
 ESCAPES = {"\x1b[C": "right", "\x1b[D": "left", "\x1b[H": "home", "\x1b[F": "end",
            "\x1b[1~": "home", "\x1b[4~": "end", "\x1bOH": "home", "\x1bOF": "end"}
@@ -83,8 +84,6 @@ def step(exp: Explanation, console: Console, lang: str) -> int:
                 _wire_lines(exp, packet.index, console, cat)
                 console.print(packet_renderable(packet, cat, NoteMemory()))
             elif exp.wire is not None:
-                from wirelens.render.terminal import render_wire
-
                 render_wire(exp.wire, console, cat)
             if not stepper.press(read_key(fd)):
                 return 0
@@ -94,7 +93,6 @@ def _wire_lines(exp: Explanation, index: int, console: Console, cat: Catalog) ->
     """Over the wire: where the packet was seen, and what the wire's doing caused in it."""
     if exp.wire is None:
         return
-    from wirelens.render.wire import seen_text
 
     seen = seen_text(exp.wire, index, cat)
     if seen:

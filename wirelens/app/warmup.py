@@ -15,6 +15,7 @@ def warm_up() -> None:
     the interpreter's own files (a Python installed under /root), and imports are lazy.
     Rendering an empty explanation touches the lazy imports of every renderer; nothing
     captured is parsed here."""
+    # imports these here on purpose: loading them, while still root, is the point
     import importlib
     import io
 
@@ -33,6 +34,7 @@ def warm_up() -> None:
              "multiprocessing.pool", "multiprocessing.popen_fork", "multiprocessing.queues",
              "multiprocessing.synchronize", "multiprocessing.connection",
              "termios", "tty", "wirelens.app.interactive"))  # --step and --quiz
+    # imports these here on purpose: loading them, while still root, is the point
     import pkgutil
 
     import wirelens
@@ -54,6 +56,7 @@ def warm_up_overview(lang: str, fmt: str, bpf: bool) -> None:
     much less than ``warm_up``, so the child starts sooner and stays smaller. Rendering an
     empty overview in ``fmt`` touches the renderer's lazy imports; rich only when the text
     or a progress bar (stderr a terminal) needs it; libpcap only for a ``bpf`` filter."""
+    # imports these here on purpose: loading them, while still root, is the point
     from wirelens.app import (
         fastread,  # noqa: F401
         pcapjob,

@@ -17,6 +17,7 @@ Reading stops where the reader stops: the copy holds every frame the explanation
 
 from __future__ import annotations
 
+import io
 import struct
 from collections.abc import Mapping, Sequence
 
@@ -37,6 +38,7 @@ from wirelens.capture.pcapfile import (
     _packet,
     _Problem,
     _read_block,
+    _Stream,
 )
 from wirelens.explain.wirenumbers import LINKTYPE_ETHERNET
 
@@ -186,9 +188,5 @@ def annotate_pcapng(data: bytes, out: BinaryWriter, comments: Mapping[int, str],
                     section: Sequence[str] = ()) -> int:
     """``write_annotated`` for a pcapng held in memory (a demo's capture, as ``--save``
     writes it)."""
-    import io
-
-    from wirelens.capture.pcapfile import _Stream
-
     capture = CaptureFile("<memory>", "pcapng", False, [], [], _Stream(io.BytesIO(data)))
     return write_annotated(capture, out, comments, section)

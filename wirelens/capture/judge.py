@@ -28,6 +28,7 @@ import threading
 from collections.abc import Callable
 from typing import IO
 
+from wirelens.capture.privileges import drop_privileges, preload, unprivileged_identity
 from wirelens.explain.records import Frame
 
 Watcher = Callable[[list[Frame]], bool]
@@ -105,8 +106,8 @@ class Judge:
 
     def __init__(self, stop: Watcher | None, stopped: threading.Event,
                  identity: tuple[int, int] | None = None) -> None:
+        # imported here: 8 ms saved at start-up when not needed
         from wirelens.capture.pcapfile import PcapngStream
-        from wirelens.capture.privileges import unprivileged_identity
 
         self._stop = stop
         self.stopped = stopped
@@ -199,6 +200,7 @@ def make_judge(stop: Watcher | None, stopped: threading.Event) -> Judge | LocalJ
 
 
 def _instruction(number: int, watcher: Watcher) -> bytes:
+    # imported here: 8 ms saved at start-up when not needed
     from wirelens.capture.pcapfile import PcapngStream
 
     data = number.to_bytes(4, "little") + pickle.dumps(watcher)
@@ -231,14 +233,13 @@ class _Verdicts:
 
 def child_main(argv: list[str]) -> int:
     """The judge: load, drop root, then read frames from standard input until it ends."""
-    from wirelens.capture.privileges import drop_privileges, preload
-
     out = sys.stdout.buffer
     try:
         uid, gid = int(argv[0]), int(argv[1])
         preload(JUDGE_MODULES)
         if os.geteuid() == 0:
             drop_privileges(uid, gid)
+        # imported here: 8 ms saved at start-up when not needed
         from wirelens.capture.pcapfile import open_capture
 
         verdicts = _Verdicts(out)

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple, Protocol
 
+from wirelens.capture.inherited import descriptor
 from wirelens.explain import wirenumbers
 from wirelens.explain.records import Frame
 from wirelens.explain.wirenumbers import LINKTYPE_ETHERNET, LINKTYPE_PCAPNG_BLOCK
@@ -462,8 +463,6 @@ def open_capture(path: str | os.PathLike[str], *, fd: int | None = None) -> Capt
     """
     name = os.fspath(path)
     if fd is None:
-        from wirelens.capture.inherited import descriptor
-
         fd = descriptor(name)
     try:
         if fd is not None and not _seekable(fd):

