@@ -24,7 +24,16 @@ from wirelens.explain.text import Message, msg
 from wirelens.explain.wirenumbers import LINKTYPE_PCAPNG_BLOCK
 from wirelens.overview.bulk import Feeder
 from wirelens.overview.columns import Records, TcpColumns, decode, endpoint_address
-from wirelens.overview.fastwalk import walk
+from wirelens.overview.fastwalk import (
+    FRAGMENT,
+    OTHER_ETHERTYPE,
+    OTHER_IP,
+    PCAPNG_BLOCK,
+    TRUNCATED,
+    UNKNOWN_LINK,
+    Other,
+    walk,
+)
 
 QUIET_NS = 10 * 10**9  # an ended conversation is forgotten after 10 s of capture time
 SWEEP_EVERY = 1 << 16  # segments between two looks for ended conversations
@@ -100,47 +109,27 @@ class OverviewBuilder:
     def frame(self, frame: Frame) -> None:
         """One captured frame, fully dissected (the small-file and test path)."""
         self._tick(frame.ts_ns)
-        d = dissect(frame)
-        f = d.facts
-        seg = segment_of(d) if not f.get("fragment") else None  # a fragment is named as such
-        if seg is not None:
-            self.counts["tcp"] += 1
-            self._segment(seg)
-            return
-        if frame.linktype == LINKTYPE_PCAPNG_BLOCK:
-            self.count("pcapng-block")
-        elif d.problem.startswith("unknown link type"):
-            self.count("unknown-link")
-            self._unknown_links[frame.linktype] += 1
-        elif d.problem:
-            self.count("truncated")
-        elif f.get("fragment"):
-            self.count("ip-fragment")
-        elif d.protocols and d.protocols[-1] == "udp":
-            self.udp(f["src"], f["sport"], f["dst"], f["dport"], len(d.payload), frame.ts_ns)
-        elif "arp_op" in f:
-            self.count("arp")
-            self.arp[0 if f["arp_op"] == 1 else 1] += 1
-        elif "src" in f:
-            self.count("other-ip")
-        else:
-            self.count("other-ethertype")
+        self._take(dissected(frame), frame.ts_ns, frame.linktype)
 
     def walked(self, frame: Frame) -> None:
         """One frame through the header walk (no field views): the overview's fast path."""
         self._tick(frame.ts_ns)
-        got = walk(frame)
+        self._take(walk(frame), frame.ts_ns, frame.linktype)
+
+    def _take(self, got: Segment | Other, ts_ns: int, linktype: int) -> None:
+        """What one frame was, however it was read: a segment for the tracker, a UDP
+        datagram for its flow, or a count."""
         if isinstance(got, Segment):
             self.counts["tcp"] += 1
             self._segment(got)
         elif got.kind == "udp":
-            self.udp(got.src, got.sport, got.dst, got.dport, got.length, frame.ts_ns)
+            self.udp(got.src, got.sport, got.dst, got.dport, got.length, ts_ns)
         else:
             self.count(got.kind)
             if got.kind == "arp":
                 self.arp[0 if got.arp_op == 1 else 1] += 1
             elif got.kind == "unknown-link":
-                self._unknown_links[frame.linktype] += 1
+                self._unknown_links[linktype] += 1
 
     def block(self, rec: Records) -> None:
         """A block of frames through the columnar walk (``columns``), their TCP segments
@@ -163,15 +152,7 @@ class OverviewBuilder:
         self.frames += len(rec)
         self.last_ns = max(self.last_ns, int(rec.ts_ns.max()))
         for row, got in decoded.others:
-            if got.kind == "udp":
-                self.udp(got.src, got.sport, got.dst, got.dport, got.length,
-                         int(rec.ts_ns[row]))
-                continue
-            self.count(got.kind)
-            if got.kind == "arp":
-                self.arp[0 if got.arp_op == 1 else 1] += 1
-            elif got.kind == "unknown-link":
-                self._unknown_links[int(rec.linktype[row])] += 1
+            self._take(got, int(rec.ts_ns[row]), int(rec.linktype[row]))
         self.counts["tcp"] += len(decoded.tcp)
         return decoded.tcp
 
@@ -284,6 +265,29 @@ class OverviewBuilder:
             arp=(self.arp[0], self.arp[1]),
             warnings=tuple(notes),
         )
+
+
+def dissected(frame: Frame) -> Segment | Other:
+    """What the full dissector makes of a frame, in the header walk's terms: the same
+    ``Segment`` or ``Other`` (``fastwalk.walk``), so both paths are counted by one method."""
+    d = dissect(frame)
+    f = d.facts
+    seg = segment_of(d) if not f.get("fragment") else None  # a fragment is named as such
+    if seg is not None:
+        return seg
+    if frame.linktype == LINKTYPE_PCAPNG_BLOCK:
+        return PCAPNG_BLOCK
+    if d.problem.startswith("unknown link type"):
+        return UNKNOWN_LINK
+    if d.problem:
+        return TRUNCATED
+    if f.get("fragment"):
+        return FRAGMENT
+    if d.protocols and d.protocols[-1] == "udp":
+        return Other("udp", f["src"], f["sport"], f["dst"], f["dport"], len(d.payload))
+    if "arp_op" in f:
+        return Other("arp", arp_op=f["arp_op"])
+    return OTHER_IP if "src" in f else OTHER_ETHERTYPE
 
 
 def in_order(summaries: Iterable[ConversationSummary]) -> list[ConversationSummary]:
