@@ -32,15 +32,15 @@ import tempfile
 import atheris
 
 with atheris.instrument_imports(include=["wirelens"]):  # not numpy, rich, jinja2 ...
-    from wirelens import pcapjob
+    from wirelens.app import pcapjob
     from wirelens.capture import blockread, inherited, metadata
     from wirelens.capture.blockread import BlockReader, Fallback
     from wirelens.capture.pcapfile import CaptureError, open_capture
-    from wirelens.explain.columns import decode
     from wirelens.explain.dissect import dissect
+    from wirelens.overview.columns import decode
     from wirelens.render.html import render_page
     from wirelens.render.json import dumps
-    from wirelens.render.overview import write_json
+    from wirelens.render.summary import write_json
 
 # Memory, not disk: writing each input to a file on disk costs more than reading it.
 _FD, _PATH = tempfile.mkstemp(suffix=".pcap", dir="/dev/shm" if os.path.isdir("/dev/shm")

@@ -7,7 +7,7 @@ explanation. Conversations that ended are taken out of the tracker as the file i
 and spooled to a temporary file in sorted runs, so memory follows the conversations open
 at once, not the length of the file. ``fast_json`` also splits the port pairs between
 processes (one per core), each following its own share, and merges what they wrote in
-conversation order; the document is the one ``render.overview.write_json`` writes.
+conversation order; the document is the one ``render.summary.write_json`` writes.
 A read error inside gzip data makes both start again frame by frame (``fastwalk``),
 where the error shows exactly as the frame-by-frame reader shows it.
 """
@@ -203,7 +203,7 @@ def _overview(path: str, progress: Callable[[int], None] | None, columnar: bool)
 def fast_json(path: str, lang: str, out: Writer, progress: Callable[[int], None] | None = None,
               shares: int = 0, told: Callable[[list[Message]], object] | None = None
               ) -> None:
-    """The overview of ``path`` written to ``out`` as ``render.overview.write_json`` writes
+    """The overview of ``path`` written to ``out`` as ``render.summary.write_json`` writes
     it, the conversations followed in ``shares`` processes (0: as the machine and the file
     size suggest); its warnings handed to ``told`` too. Nothing is written unless the
     whole file could be read. Raises as ``fast_overview``."""

@@ -1,4 +1,4 @@
-"""The overview of a capture (``explain.overview.Overview``) as terminal text or as JSON.
+"""The overview of a capture (``overview.builder.Overview``) as terminal text or as JSON.
 
 The JSON is the ``wirelens.overview`` document of docs/json-schema.md. It is written
 piece by piece, one conversation per line, so a capture with a million conversations never
