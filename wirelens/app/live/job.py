@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 from wirelens.app import reports
 from wirelens.app.command import UsageError, emit
-from wirelens.app.live.news import LIVE_TIMEOUT, LiveCallLog, News
+from wirelens.app.live.news import DROPPED_WORD, LIVE_TIMEOUT, Drops, LiveCallLog, News
 from wirelens.app.warmup import warm_up
 from wirelens.app.wiredjob import explain_wired
 from wirelens.capture.gateline import Fds
@@ -99,8 +99,9 @@ def run_live(args: argparse.Namespace, plan: Plan, wanted: reports.Targets) -> i
     gone = threading.Event()  # the class's process has ended
     finished = threading.Event()  # the demo is over: the class's end is expected
     ready = threading.Event()  # the class is there (a page connected, or the terminal)
-    threading.Thread(target=_watch, args=(ends.alive[0], ready, gone, finished), daemon=True,
-                     name="wirelens-class").start()
+    drops = Drops()
+    threading.Thread(target=_watch, args=(ends.alive[0], ready, gone, finished, drops),
+                     daemon=True, name="wirelens-class").start()
     # the watcher's word that the class left: its own signal, so it works whatever became of
     # SIGINT (ignored in a job started in the background, say)
     signal.signal(LEFT_SIGNAL, _class_left)
@@ -109,7 +110,7 @@ def run_live(args: argparse.Namespace, plan: Plan, wanted: reports.Targets) -> i
         signal.signal(signal.SIGINT, _interrupted)
     _ENDING.clear()
     news = News(ends.news[1])
-    log = LiveCallLog(news)
+    log = LiveCallLog(news, drops)
     log.start()
     live = wired.Live(Fds(ends.commands[0], ends.events[1]), log, LIVE_TIMEOUT,
                       lambda: _until(ready))
@@ -231,8 +232,8 @@ def _run_class(args: argparse.Namespace, ends: _Ends) -> int:
         from wirelens.app.live.terminal import Pipes, step
 
         os.write(ends.alive[1], b"r")  # the terminal is there already
-        return step(Pipes(ends.commands[1], ends.events[0], ends.news[0]), args.lang,
-                    args.width)
+        return step(Pipes(ends.commands[1], ends.events[0], ends.news[0], ends.alive[1]),
+                    args.lang, args.width)
     from wirelens.app.live.server import Channels, serve
 
     return serve(Channels(ends.commands[1], ends.events[0], ends.news[0], ends.final[0],
@@ -243,11 +244,14 @@ def _run_class(args: argparse.Namespace, ends: _Ends) -> int:
 
 
 def _watch(fd: int, ready: threading.Event, gone: threading.Event,
-           finished: threading.Event) -> None:
-    """Reads the class's ``alive`` pipe: a byte when it is there, EOF when it is gone."""
+           finished: threading.Event, drops: Drops) -> None:
+    """Reads the class's ``alive`` pipe: a byte when it is there (``d`` when it dropped a
+    frame: a recvfrom() waiting for a datagram gives up), EOF when it is gone."""
     try:
-        while os.read(fd, 64):
+        while chunk := os.read(fd, 64):
             ready.set()
+            for _ in range(chunk.count(DROPPED_WORD)):
+                drops.note()
     except OSError:
         pass
     gone.set()

@@ -376,6 +376,7 @@
       b.setAttribute("aria-pressed", String(b.dataset.setLang === lang));
     });
     document.title = ui("html.title");
+    if (data.live && window.parent !== window) window.parent.postMessage({ wirelens: "lang", lang: lang }, "*");
     render();
   }
   function toggle(cls, button) {
@@ -441,7 +442,10 @@
   if (data.live) {
     for (const n of data.live.held) {
       const g = document.querySelector('.pkt[data-packet="' + n + '"]');
-      if (g) g.classList.add("held");
+      if (!g) continue;
+      g.classList.add("held");
+      // the live page around this one: Next and Drop now act on this packet
+      g.addEventListener("click", () => window.parent.postMessage({ wirelens: "pick", n: n }, "*"));
     }
     const LIVE_KEYS = new Set(["ArrowRight", " ", "d", "D", "p", "P"]);
     document.addEventListener("keydown", (ev) => {
