@@ -4,7 +4,8 @@ TCP_INFO of both sockets at the end, and the two captures merged into one.
 ``run_wired`` builds the lab with ``link="wire"`` and the ``impair.Plan``, runs the
 ``tcp`` exchange (demos/tcp.py, unchanged), a bulk ``transfer``, or the ``udp``
 scenario's loss-tolerant exchange (each recvfrom() gives up after a bounded wait, nobody
-resends), and tears it all down, however it ends. Two hooks ride on the call log
+resends), and tears it all down, however it ends. ``run_library`` plays any other scenario
+of the library over the gated wire, for ``--live``. Two hooks ride on the call log
 rather than on the exchange's code: before each TCP socket's ``close()`` its TCP_INFO is
 read (the kernel's own count of retransmissions, its RTT and congestion window), and
 with ``--reorder`` the client's one ``send()`` becomes two (with TCP_NODELAY), so there

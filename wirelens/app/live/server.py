@@ -16,8 +16,10 @@ What it says. The shell holds a WebSocket; after every change (the wire held, de
 or dropped a frame, a socket call began or returned, a kernel's timer moved) it gets the
 room's state as JSON, and loads ``/view?v=N`` (the classroom page of every frame so far,
 at the held packet) into a frame. The shell sends ``{"do": "next"}`` (release the oldest
-held frame) or ``{"do": "drop"}``; the server writes ``release N`` / ``drop N`` to the
-wire's loop. When the exchange is over the privileged side's final child sends the page
+held frame) or ``{"do": "drop"}``, with ``"n"`` when the class picked another held packet;
+the server writes ``release N`` / ``drop N`` to the wire's loop. A dropped frame is told to
+the privileged side (a ``d`` down the ``ready`` pipe): a recvfrom() waiting for a datagram
+gives up. When the exchange is over the privileged side's final child sends the page
 of the whole capture, served at ``/final``.
 
 It ends when the page has been closed for ``GRACE`` s (a reload comes back sooner), or on
