@@ -462,19 +462,21 @@ def parse_size(text: str) -> int:
 def plan_from(args: argparse.Namespace) -> Plan:
     """The checked plan of a command line; ImpairError (one line) before anything exists."""
     live = getattr(args, "live", False)
-    if live and args.scenario in scenarios.SCENARIOS and args.scenario not in SCENARIOS:
-        # a library scenario stepped live: the class decides, only --delay is a rule
+    # a library scenario stepped live (run_library): the class decides, --delay is the rule
+    library = live and args.scenario in scenarios.SCENARIOS and args.scenario not in SCENARIOS
+    if args.scenario not in SCENARIOS and not library:
+        raise ImpairError(f"the wire's options work with the demos: {', '.join(SCENARIOS)}; "
+                          f"not with {args.scenario!r}")
+    if getattr(args, "loopback", False) or getattr(args, "host", None) is not None:
+        used = [f"--{n}" for n in ("loss", "delay", "reorder", "duplicate", "live")
+                if getattr(args, n, None)]
+        what = f"{used[0]} needs" if used else f"the {args.scenario} demo needs"
+        raise ImpairError(f"{what} the two-host lab's wire: leave out --loopback and --host")
+    if library:
         plan = parse_plan(None, args.delay, None, None, args.seed,
                           default_seed=secrets.randbelow(2**32))
         args.size_bytes = 0
         return replace(plan, gate=True)
-    if args.scenario not in SCENARIOS:
-        raise ImpairError(f"the wire's options work with the demos: {', '.join(SCENARIOS)}; "
-                          f"not with {args.scenario!r}")
-    if getattr(args, "loopback", False) or getattr(args, "host", None) is not None:
-        used = [f"--{n}" for n in ("loss", "delay", "reorder", "duplicate") if getattr(args, n)]
-        what = f"{used[0]} needs" if used else f"the {args.scenario} demo needs"
-        raise ImpairError(f"{what} the two-host lab's wire: leave out --loopback and --host")
     plan = parse_plan(args.loss, args.delay, args.reorder, args.duplicate, args.seed,
                       default_seed=secrets.randbelow(2**32))
     size = parse_size(args.size)

@@ -15,6 +15,7 @@ from tests.conftest import RunCli
     (("tcp", "--live", "--reorder"), "--live: --reorder does not go with it"),
     (("tcp", "--live", "--quiz"), "--live: --quiz does not go with it"),
     (("refused", "--live", "--loss", "1"), "--live: --loss does not go with it"),
+    (("half-close", "--live", "--loopback"), "--live needs the two-host lab's wire"),
 ])
 def test_what_live_cannot_do_is_one_line_and_exit_2(run_cli: RunCli, args: tuple[str, ...],
                                                     said: str) -> None:
