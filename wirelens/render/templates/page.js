@@ -362,7 +362,7 @@
       history.replaceState(null, "", "#" + steps[view.step].n);
     } catch (e) { /* a sandboxed frame may not change its address */ }
   }
-  function setLang(lang) {
+  function setLang(lang, chosen) {
     if (!data.langs.includes(lang)) return;
     view.lang = lang;
     root.dataset.ui = lang;
@@ -376,7 +376,8 @@
       b.setAttribute("aria-pressed", String(b.dataset.setLang === lang));
     });
     document.title = ui("html.title");
-    if (data.live && window.parent !== window) window.parent.postMessage({ wirelens: "lang", lang: lang }, "*");
+    // the live page around this one follows a language the class chose here
+    if (chosen && window.parent !== window) window.parent.postMessage({ wirelens: "lang", lang: lang }, "*");
     render();
   }
   function toggle(cls, button) {
@@ -404,7 +405,7 @@
     document.getElementById(id).addEventListener("click", (ev) => { action(); ev.currentTarget.blur(); });
   }
   document.querySelectorAll("[data-set-lang]").forEach((b) => {
-    b.addEventListener("click", (ev) => { setLang(b.dataset.setLang); ev.currentTarget.blur(); });
+    b.addEventListener("click", (ev) => { setLang(b.dataset.setLang, true); ev.currentTarget.blur(); });
   });
   const index = new Map(steps.map((s, i) => [s.n, i]));
   document.querySelectorAll(".pkt").forEach((g) => {
@@ -420,7 +421,7 @@
       PageDown: () => go(view.step + 1), ArrowLeft: () => go(view.step - 1),
       PageUp: () => go(view.step - 1), Home: () => go(0), End: () => go(steps.length - 1),
       p: buttons["wl-projection"], t: toggleTheme, s: buttons["wl-diagrams"],
-      l: () => setLang(view.lang === "zh" ? "en" : "zh"),
+      l: () => setLang(view.lang === "zh" ? "en" : "zh", true),
       ArrowDown: () => scrollDetail(1), ArrowUp: () => scrollDetail(-1),
       Escape: () => { if (root.classList.contains("projection")) buttons["wl-projection"](); },
     };
