@@ -4,7 +4,8 @@ TCP_INFO of both sockets at the end, and the two captures merged into one.
 ``run_wired`` builds the lab with ``link="wire"`` and the ``impair.Plan``, runs the
 ``tcp`` exchange (demos/tcp.py, unchanged), a bulk ``transfer``, or the ``udp``
 scenario's loss-tolerant exchange (each recvfrom() gives up after a bounded wait, nobody
-resends), and tears it all down, however it ends. Two hooks ride on the call log
+resends), and tears it all down, however it ends. ``run_library`` plays any other scenario
+of the library over the gated wire, for ``--live``. Two hooks ride on the call log
 rather than on the exchange's code: before each TCP socket's ``close()`` its TCP_INFO is
 read (the kernel's own count of retransmissions, its RTT and congestion window), and
 with ``--reorder`` the client's one ``send()`` becomes two (with TCP_NODELAY), so there
@@ -22,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Any, TextIO, TypeVar, cast
 
 from wirelens.capture import gateline, tcpinfo
@@ -30,23 +32,26 @@ from wirelens.capture.impair import ImpairError, Plan, check_fits, parse_plan
 from wirelens.capture.lab import IPV4, IPV6, Lab
 from wirelens.capture.live import LiveCapture
 from wirelens.capture.wire import Wire
+from wirelens.demos import scenarios
 from wirelens.demos.calllog import CallLog
 from wirelens.demos.scenarios import udp
-from wirelens.demos.scenarios.base import Demo, DemoOptions
+from wirelens.demos.scenarios.base import EVENT_WITHIN, Demo, DemoOptions
 from wirelens.demos.tcp import TIMEOUT, DemoError, PreparedServer, prepare_server, run_exchange
 from wirelens.explain.closewatch import CloseWatcher
+from wirelens.explain.dissect import DissectOptions
 from wirelens.explain.explainer import explain
 from wirelens.explain.model import Explanation
-from wirelens.explain.records import Frame, SocketCall
+from wirelens.explain.records import Frame, KernelSnapshot, SocketCall
 from wirelens.explain.text import Message, msg
 from wirelens.explain.tseq import time_sequence
-from wirelens.explain.watchers import ReplySeen
+from wirelens.explain.watchers import ReplySeen, Watcher
 from wirelens.explain.wirestory import KernelInfo, Passage, WireLogLine, explain_wire
 
 T = TypeVar("T")
 CLOSE_WAIT_SECONDS = 3.0  # after both sockets closed, for the last ACK at both ends
 SPLIT_GAP = 0.01  # s between the two halves of a split send, so they leave as two segments
 SAMPLE_EVERY = 0.001  # s between two TCP_INFO samples of a transfer's sender
+WAIT_STEP = 0.05  # s between two looks at either end's judge, waiting for an event
 CHUNK = 65536
 SCENARIOS = ("tcp", "transfer", "udp")
 UDP_WAIT = 1.0  # s a recvfrom() of the udp demo waits, beyond the wire's delays, for a datagram
@@ -108,6 +113,10 @@ class WiredRun:
     raw: dict[str, list[Frame]] = field(default_factory=dict)  # each end's own capture
     warnings: list[Message] = field(default_factory=list)
     wire: Wire | None = None  # stopped; its log is decoded by ``merged``, without root
+    # a library scenario stepped live (``run_library``): what its ``DemoRun`` would say
+    server_listening: bool = True  # False: nothing listened on the port (``refused``)
+    decode: str = ""  # the application protocol on ``port`` ("dns"), for the dissector
+    snapshots: list[KernelSnapshot] = field(default_factory=list)  # the kernels' checkpoints
 
     def raw_frames(self) -> list[Frame]:
         """Both ends' captures, the client's first: what is handed to the unprivileged side."""
@@ -304,6 +313,103 @@ def run_wired(scenario: str, plan: Plan, *, message: str = "Hello, Server!", siz
                     port, sent, received, wall, ends, raw, warnings, wire)
 
 
+# ---------------------------------------------------------------- the library, stepped live
+
+
+@dataclass
+class WireDemo(Demo):
+    """A scenario of the library played over the gated wire (``--live``): captured at both
+    ends, as every run over the wire is; each wait lasts as long as the class may take."""
+
+    ready: Callable[[], None] | None = None  # returns when the class is there
+    captures: dict[str, LiveCapture] = field(default_factory=dict)
+    raw: dict[str, list[Frame]] = field(default_factory=dict)
+
+    @property
+    def lab(self) -> Lab:
+        return cast(Lab, self.place)
+
+    def start_capture(self, port: int) -> None:
+        """Both ends listen; then the exchange waits for the class (its first packet comes
+        after this, in every scenario)."""
+        self.port = port
+        self.bpf = self._filter(port)
+        for host in (self.lab.client, self.lab.server):
+            capture = LiveCapture(host.device, self.bpf, until=self.scenario.stop(port))
+            self.captures[host.side] = capture
+            with self.lab.enter(host.side):
+                capture.start()
+        if self.ready is not None:
+            self.ready()
+
+    def wait_for(self, event: Watcher, what: str, timeout: float = EVENT_WITHIN) -> bool:
+        """The event seen at either end (a kernel's own packet is seen at its end first)."""
+        seen = [c.judge.watch(event) for c in self.captures.values() if c.judge is not None]
+        if not seen:
+            raise DemoError("the capture has not started")
+        deadline = time.monotonic() + max(timeout, self.timeout)
+        while time.monotonic() < deadline:
+            if any(s.wait(WAIT_STEP) for s in seen):
+                return True
+        self.warnings.append(msg("warning.scenario_step", event=what, seconds=self.timeout))
+        return False
+
+    def finish(self) -> None:
+        if self.finished or not self.captures:
+            return
+        self.finished = True
+        # a datagram the class dropped: no answer will end the capture, only libpcap's batch
+        over = self.scenario.transport == "udp" and not self.reply
+        within = UDP_SETTLE if over else self.timeout
+        for side, capture in self.captures.items():
+            if not capture.finished.wait(within) and not over:
+                self.warnings.append(msg("warning.capture_incomplete",
+                                         reason=f"{side}: {within:.1f} s"))
+
+    def stop_capture(self) -> list[Frame]:
+        for side, capture in self.captures.items():
+            self.raw[side] = capture.stop()
+        self.captures.clear()
+        return self.raw.get("client", [])
+
+
+def run_library(scenario: str, plan: Plan, live: Live, *, message: str = "Hello, Server!",
+                port: int = 0, ipv6: bool = False, verbose: TextIO | None = None) -> WiredRun:
+    """A scenario of the library (refused, half-close, dns ...) over the gated wire, for
+    ``--live``: the scenario's own code, unchanged, in the lab joined by the wire. Both
+    ends are captured; every frame waits for the class, so a simultaneous close's two FINs
+    cross whenever the class holds both."""
+    chosen = scenarios.get(scenario)
+    wire = Wire(plan, live.gate)
+    lab = Lab(IPV6 if ipv6 else IPV4, verbose=verbose, link="wire", wire=wire)
+    lab.start()
+    demo = WireDemo(chosen, lab, DemoOptions(port, message), log=live.log,
+                    timeout=live.patience, lossy=True, ready=live.ready)
+    start = time.time_ns()
+    try:
+        _check_wire(wire)
+        chosen.run(demo)
+        demo.join()
+        demo.end()
+    except DemoError:
+        _check_wire(wire)
+        raise
+    finally:
+        demo.stop_capture()
+        demo.close_all()
+        lab.close()
+    wall = time.time_ns() - start
+    _check_wire(wire)
+    ends = (End("client", lab.client.device, lab.client.mac),
+            End("server", lab.server.device, lab.server.mac))
+    calls = live.log.ordered()
+    return WiredRun(scenario, plan, [], [], [], calls,
+                    [kernel_info(k) for k in live.log.kernel], [], lab.describe(), demo.bpf,
+                    demo.port, 0, 0, wall, ends, demo.raw, demo.warnings, wire,
+                    server_listening=chosen.server_listening, decode=chosen.decode,
+                    snapshots=demo.kernel)
+
+
 def _received(log: CallLog, call: str) -> int:
     """The bytes the server's ``call`` (recv, recvfrom) returned, in all."""
     return sum(c.nbytes for c in log.calls if c.side == "server" and c.call == call
@@ -355,13 +461,22 @@ def parse_size(text: str) -> int:
 
 def plan_from(args: argparse.Namespace) -> Plan:
     """The checked plan of a command line; ImpairError (one line) before anything exists."""
-    if args.scenario not in SCENARIOS:
+    live = getattr(args, "live", False)
+    # a library scenario stepped live (run_library): the class decides, --delay is the rule
+    library = live and args.scenario in scenarios.SCENARIOS and args.scenario not in SCENARIOS
+    if args.scenario not in SCENARIOS and not library:
         raise ImpairError(f"the wire's options work with the demos: {', '.join(SCENARIOS)}; "
                           f"not with {args.scenario!r}")
     if getattr(args, "loopback", False) or getattr(args, "host", None) is not None:
-        used = [f"--{n}" for n in ("loss", "delay", "reorder", "duplicate") if getattr(args, n)]
+        used = [f"--{n}" for n in ("loss", "delay", "reorder", "duplicate", "live")
+                if getattr(args, n, None)]
         what = f"{used[0]} needs" if used else f"the {args.scenario} demo needs"
         raise ImpairError(f"{what} the two-host lab's wire: leave out --loopback and --host")
+    if library:
+        plan = parse_plan(None, args.delay, None, None, args.seed,
+                          default_seed=secrets.randbelow(2**32))
+        args.size_bytes = 0
+        return replace(plan, gate=True)
     plan = parse_plan(args.loss, args.delay, args.reorder, args.duplicate, args.seed,
                       default_seed=secrets.randbelow(2**32))
     size = parse_size(args.size)
@@ -387,10 +502,15 @@ def explanation(run: WiredRun) -> Explanation:
     c_end, s_end = run.ends
     source = msg("wire.where.source", client_dev=c_end.device, server_dev=s_end.device,
                  filter=run.bpf)
+    library = run.scenario not in SCENARIOS
+    dissect = DissectOptions(MappingProxyType({("udp", run.port): run.decode})) \
+        if run.decode else DissectOptions()
     exp = explain(run.frames, socket_calls=run.calls,
                   source=f"live capture at both ends of the wire ({c_end.device}, "
                          f"{s_end.device}), filter \"{run.bpf}\"",
-                  source_text=source, subnets=(run.lab.get("network", ""),))
+                  source_text=source, subnets=(run.lab.get("network", ""),),
+                  server_listening=run.server_listening, kernel=run.snapshots,
+                  dissect_options=dissect)
     extra: list[Message] = []
     if run.plan.random:
         extra.append(msg("wire.ui.seed", seed=run.plan.seed))
@@ -400,7 +520,8 @@ def explanation(run: WiredRun) -> Explanation:
                          received=run.received))
         series = time_sequence(run.frames, [(s.ts_ns, s.snd_cwnd) for s in run.samples])
     view = explain_wire(run.frames, run.passages, run.log, rules=run.plan.describe(),
-                        delays=delays, kernel=run.kernel, delivered=run.received == run.sent,
+                        delays=delays, kernel=run.kernel,
+                        delivered=None if library else run.received == run.sent,
                         series=series, extra=extra, calls=run.calls)
     return replace(exp, wire=view, warnings=tuple(run.warnings) + exp.warnings)
 

@@ -21,9 +21,9 @@ URL = re.compile(r"http://127\.0\.0\.1:(\d+)/\?t=([0-9A-Za-z_-]+)")
 
 
 class Demo:
-    def __init__(self, *args: str, stdin: bool = False) -> None:
+    def __init__(self, *args: str, stdin: bool = False, scenario: str = "tcp") -> None:
         self.proc = subprocess.Popen(
-            [DEMO, "tcp", "--live", "--lang", "en", *args],
+            [DEMO, scenario, "--live", "--lang", "en", *args],
             stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
             preexec_fn=_as_from_a_terminal)

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 
+from scapy.layers.inet import IP, UDP
+from scapy.layers.l2 import Ether
+
 from tests.capture.wirebuild import HANDSHAKE, segment
 from wirelens.app.live import news
 from wirelens.app.live.room import DROPPED, HELD, OUT, Room
@@ -75,3 +78,43 @@ def test_news_lines_are_read_back_and_anything_else_is_nothing() -> None:
                 json.dumps({**call, "side": "<script>"}).encode(),
                 json.dumps({**call, "start": "x"}).encode()):
         assert news.read_news(bad) is None, bad
+
+
+def test_the_class_picks_a_held_packet_and_a_word_in_flight_is_not_repeated() -> None:
+    room = Room()
+    held(room, 1, 0, 0)
+    held(room, 2, 1, 10)
+    held(room, 3, 2, 20)
+    assert room.pick(None).index == 1  # no choice: the oldest (what Play takes)
+    newer = room.pick(3)
+    assert newer is not None and newer.number == 3
+    room.asked(newer)  # released; the wire has not said it wrote it yet
+    assert room.pick(3) is None  # a second press does not release it again
+    assert room.pick(99) is None  # not a held packet: nothing
+    assert [s.index for s in room.held()] == [1, 2, 3]  # still held until the wire says
+    room.asked(room.oldest_held())
+    assert room.oldest_held().index == 2  # the next key goes to the next packet
+    room.event(gateline.Event("out", 3, "", T0))
+    assert [s.index for s in room.held()] == [1, 2]
+
+
+def test_a_dropped_datagram_is_told_apart_from_a_dropped_segment() -> None:
+    room = Room()
+    datagram = bytes(Ether() / IP(src="10.199.0.1", dst="10.199.0.2") / UDP(sport=5, dport=6)
+                     / b"hi")
+    room.event(gateline.Event("held", 1, "c2s", T0, datagram))
+    held(room, 2, 0, 5)
+    room.event(gateline.Event("dropped", 1))
+    room.event(gateline.Event("dropped", 2))
+    assert [room.dropped_datagram(s) for s in room.frames] == [True, False]
+    for lang in ("en", "zh"):
+        assert Catalog(lang).text("live.dropped_udp", packet=1, side="client", s=1.0)
+
+
+def test_a_recvfrom_gives_up_a_second_after_a_drop_and_not_before() -> None:
+    drops = news.Drops()
+    assert not drops.given_up(0, 100.0)  # nothing dropped: keep waiting
+    drops.note()
+    assert not drops.given_up(0, drops.last + 0.5)
+    assert drops.given_up(0, drops.last + news.GIVE_UP)
+    assert not drops.given_up(1, drops.last + 5)  # dropped before this wait began

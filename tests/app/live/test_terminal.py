@@ -73,3 +73,38 @@ def test_quitting_ends_the_exchange_and_leaves_nothing() -> None:
     finally:
         demo.kill()
     assert not nothing_left(demo.proc.pid)
+
+
+@pytest.mark.parametrize(("scenario", "drop"), [
+    ("refused", False), ("server-closes", False), ("half-close", False),
+    ("simultaneous-close", False), ("reset", False), ("zero-window", False),
+    ("backlog", False), ("chat", False), ("udp", True), ("dns", True),
+])
+def test_each_scenario_of_the_library_steps_to_its_end(scenario: str, drop: bool,
+                                                       tmp_path: Path) -> None:
+    """A key for each held packet (the first one dropped, for a datagram) until the
+    exchange is over; then the whole explanation, exit 0, and nothing left."""
+    saved = tmp_path / "live.pcapng"
+    demo = Demo("--step", "--width", "1000", "--save", str(saved), stdin=True,
+                scenario=scenario)
+    try:
+        presses = 0
+        said_dropped = False
+        while True:
+            line = demo.line()
+            assert line is not None, demo.stderr()
+            if re.search(HELD, line):
+                demo.press("d" if drop and presses == 0 else "")
+                presses += 1
+            said_dropped |= "a UDP datagram, which no kernel sends again" in line
+            if "The exchange is over" in line:
+                break
+        assert demo.wait() == 0, demo.stderr()
+    finally:
+        demo.kill()
+    assert presses >= 1
+    assert said_dropped == drop
+    if drop:  # both recvfrom() gave up, and nothing was sent again
+        assert sum("recvfrom() returned TimeoutError" in line for line in demo.lines) == 2
+    assert saved.stat().st_size > 0
+    assert not nothing_left(demo.proc.pid)

@@ -29,6 +29,30 @@ T = TypeVar("T")
 SAMPLE_EVERY = 0.05  # s between two TCP_INFO readings of the demo's sockets
 LIVE_TIMEOUT = 3600.0  # s a socket call may block while the class holds its packets
 MAX_TEXT = 200  # characters of a call's result kept
+GIVE_UP = 1.0  # s a recvfrom() waits after the class dropped a datagram: none will come again
+POLL = 0.1  # s between two looks at the class's drops while a recvfrom() waits
+DROPPED_WORD = b"d"  # the class's process, down its alive pipe: it dropped a frame
+
+
+class Drops:
+    """How many frames the class has dropped, and when it last did (its process says so
+    down the alive pipe; job._watch counts them here)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count = 0
+        self.last = 0.0  # time.monotonic() of the last drop
+
+    def note(self) -> None:
+        with self._lock:
+            self.count += 1
+            self.last = time.monotonic()
+
+    def given_up(self, before: int, now: float) -> bool:
+        """Whether a wait that began when ``before`` frames had been dropped should end:
+        one was dropped since, ``GIVE_UP`` s ago or more."""
+        with self._lock:
+            return self.count > before and now - self.last >= GIVE_UP
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +95,10 @@ class LiveCallLog(ProbedCallLog):
     """The call log of a live run: says each call as it begins and returns, gives each
     blocking call all the time the class needs, and watches each TCP socket's timers."""
 
-    def __init__(self, news: News) -> None:
+    def __init__(self, news: News, drops: Drops | None = None) -> None:
         super().__init__()
         self.news = news
+        self.drops = drops or Drops()
         self._sockets: dict[int, tuple[str, socket.socket]] = {}
         self._last: dict[int, tuple[object, ...]] = {}
         self._stop = threading.Event()
@@ -96,9 +121,31 @@ class LiveCallLog(ProbedCallLog):
             if sock.type == socket.SOCK_STREAM:
                 with self._lock:
                     self._sockets.setdefault(id(sock), (side, sock))
+            elif name == "recvfrom":
+                fn = self._until_dropped(sock, fn)
         self.news.say({"k": "calling", "side": side, "call": name, "start": time.time_ns()})
         result: T = super().call(side, name, fn, *args, **options)
         return result
+
+    def _until_dropped(self, sock: socket.socket, fn: Callable[..., T]) -> Callable[..., T]:
+        """A datagram's recvfrom() that waits as long as the class holds frames, but gives
+        up (TimeoutError, the call's result in the log) ``GIVE_UP`` s after the class
+        dropped one: no kernel sends a datagram again, so what it waits for may never come."""
+        before = self.drops.count
+        began = time.monotonic()
+
+        def recvfrom(*args: Any) -> T:
+            sock.settimeout(POLL)
+            while True:
+                try:
+                    return fn(*args)
+                except TimeoutError:
+                    now = time.monotonic()
+                    if self.drops.given_up(before, now) or now - began > LIVE_TIMEOUT:
+                        raise TimeoutError(f"nothing came {GIVE_UP:.0f} s after a datagram "
+                                           f"was dropped (UDP does not resend it)") from None
+
+        return recvfrom
 
     def _add(self, call: SocketCall) -> None:
         super()._add(call)

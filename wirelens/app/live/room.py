@@ -57,6 +57,9 @@ class Room:
         self.ended = False
         self.version = 0  # counts the changes the class has been told of
         self._explained: tuple[int, Explanation] | None = None
+        # wire numbers the class has released or dropped whose fate the wire has not told
+        # yet: a second key press meanwhile goes to the next packet, not to the same one
+        self._asked: set[int] = set()
 
     # -- fed
 
@@ -74,6 +77,7 @@ class Room:
             if found is None:
                 return None
             seen = found
+            self._asked.discard(seen.number)
             seen.state = OUT if event.kind == "out" else DROPPED
             seen.out_ns = event.ns
         self.version += 1
@@ -108,8 +112,25 @@ class Room:
         return [] if self.ended else [s for s in self.frames if s.state == HELD]
 
     def oldest_held(self) -> Seen | None:
-        held = self.held()
-        return held[0] if held else None
+        """What Next, Drop, Play and a key act on when the class names no packet: the
+        oldest held packet no word has been sent for yet (arrival order)."""
+        return self.pick(None)
+
+    def pick(self, index: int | None) -> Seen | None:
+        """The held packet the class chose (by its page number), or with None the oldest;
+        None when that packet is not held, or a word for it is already on its way."""
+        waiting = [s for s in self.held() if s.number not in self._asked]
+        if index is None:
+            return waiting[0] if waiting else None
+        return next((s for s in waiting if s.index == index), None)
+
+    def asked(self, seen: Seen) -> None:
+        """A word (release, drop) for ``seen`` went to the wire."""
+        self._asked.add(seen.number)
+
+    def dropped_datagram(self, seen: Seen) -> bool:
+        """A UDP datagram dropped: no kernel sends it again, as it would a TCP segment."""
+        return seen.state == DROPPED and frame_facts(seen.data).proto == "udp"
 
     def explanation(self) -> Explanation:
         """Every frame the wire read so far, explained (kept until something changes)."""

@@ -16,8 +16,10 @@ What it says. The shell holds a WebSocket; after every change (the wire held, de
 or dropped a frame, a socket call began or returned, a kernel's timer moved) it gets the
 room's state as JSON, and loads ``/view?v=N`` (the classroom page of every frame so far,
 at the held packet) into a frame. The shell sends ``{"do": "next"}`` (release the oldest
-held frame) or ``{"do": "drop"}``; the server writes ``release N`` / ``drop N`` to the
-wire's loop. When the exchange is over the privileged side's final child sends the page
+held frame) or ``{"do": "drop"}``, with ``"n"`` when the class picked another held packet;
+the server writes ``release N`` / ``drop N`` to the wire's loop. A dropped frame is told to
+the privileged side (a ``d`` down the ``ready`` pipe): a recvfrom() waiting for a datagram
+gives up. When the exchange is over the privileged side's final child sends the page
 of the whole capture, served at ``/final``.
 
 It ends when the page has been closed for ``GRACE`` s (a reload comes back sooner), or on
@@ -42,9 +44,10 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from wirelens.app.live import news
-from wirelens.app.live.room import Room
+from wirelens.app.live.room import DROPPED, SIDE_OF, Room
 from wirelens.capture import gateline
-from wirelens.explain.catalog import Catalog
+from wirelens.explain.catalog import LANGUAGES, Catalog
+from wirelens.explain.text import msg
 from wirelens.render.html import both, live_shell, render_page
 
 GRACE = 3.0  # s without any page before the class is taken to have left
@@ -105,8 +108,8 @@ async def _main(channels: Channels, lang: str, open_page: bool) -> int:
     state = _State(Room(), channels, lang, secrets.token_urlsafe(24),
                    f"http://127.0.0.1:{port}", f"127.0.0.1:{port}")
     app = web.Application(middlewares=[_guard(state)], client_max_size=MAX_MESSAGE)
-    app.router.add_get("/", lambda r: _shell(state))
-    app.router.add_get("/view", lambda r: _view(state))
+    app.router.add_get("/", lambda r: _shell(state, r))
+    app.router.add_get("/view", lambda r: _view(state, r))
     app.router.add_get("/final", lambda r: _final(state))
     app.router.add_get("/ws", lambda r: _socket(state, r))
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
@@ -167,9 +170,17 @@ def _csp(nonce: str, state: _State) -> str:
             f"form-action 'none'")
 
 
-async def _shell(state: _State) -> web.Response:
+def _lang(state: _State, request: web.Request) -> str:
+    """The page's language: ``&lang=`` (the page puts it in its address when the class
+    switches, so a reload keeps it), else the command line's."""
+    asked = request.query.get("lang", "")
+    return asked if asked in LANGUAGES else state.lang
+
+
+async def _shell(state: _State, request: web.Request) -> web.Response:
     nonce = secrets.token_hex(16)
-    page = live_shell(state.lang, nonce=nonce, csp=_csp(nonce, state), token=state.token)
+    page = live_shell(_lang(state, request), nonce=nonce, csp=_csp(nonce, state),
+                      token=state.token)
     policy = _csp(nonce, state) + "; frame-ancestors 'none'"  # (a header's word only)
     return web.Response(text=page, content_type="text/html", charset="utf-8",
                         headers={**HEADERS, "Content-Security-Policy": policy})
@@ -181,10 +192,10 @@ def _framed(html: bytes | str) -> web.Response:
                         headers={**HEADERS, "Content-Security-Policy": "frame-ancestors 'self'"})
 
 
-async def _view(state: _State) -> web.Response:
+async def _view(state: _State, request: web.Request) -> web.Response:
     room = state.room
     held = [s.index for s in room.held()]
-    return _framed(render_page(room.explanation(), state.lang, held=held))
+    return _framed(render_page(room.explanation(), _lang(state, request), held=held))
 
 
 async def _final(state: _State) -> web.Response:
@@ -227,18 +238,24 @@ def _left(state: _State) -> None:
 
 
 def _obey(state: _State, text: str) -> None:
+    """``{"do": "next" | "drop"}`` acts on the oldest held packet; with ``"n"`` (a packet's
+    number on the page) on that one, if it is held (the class chose it)."""
     try:
         asked = json.loads(text)
         word = {"next": gateline.RELEASE, "drop": gateline.DROP}[asked["do"]]
-    except (ValueError, KeyError, TypeError):
+        chosen = asked.get("n")
+        if chosen is not None and (type(chosen) is not int or chosen < 1):
+            return
+    except (ValueError, KeyError, TypeError, AttributeError):
         return
-    first = state.room.oldest_held()
-    if first is None:
+    seen = state.room.pick(chosen)
+    if seen is None:
         return
     try:
-        os.write(state.channels.commands, gateline.command(word, first.number))
+        os.write(state.channels.commands, gateline.command(word, seen.number))
     except OSError:  # the wire has stopped: the exchange is over
-        pass
+        return
+    state.room.asked(seen)
 
 
 # ---------------------------------------------------------------- what it hears
@@ -259,8 +276,14 @@ def _read_events(state: _State) -> None:
     changed = False
     for line in _lines(state, state.channels.events) or []:
         event = gateline.parse_event(line)
-        if event is not None and state.room.event(event) is not None:
+        seen = state.room.event(event) if event is not None else None
+        if seen is not None:
             changed = True
+            if seen.state == DROPPED:  # a recvfrom() waiting for it may give up
+                try:
+                    os.write(state.channels.ready, news.DROPPED_WORD)
+                except OSError:
+                    pass
     if changed:
         _broadcast(state)
 
@@ -304,6 +327,10 @@ def _message(state: _State) -> str:
         item["role"] = both(packet.role_text) if packet else None
         again = room.resend_text(seen)
         item["resend"] = both(again) if again is not None else None
+    # a dropped datagram: said in the bar, since no later packet will show it again
+    status["dropped"] = [both(msg("live.dropped_udp", packet=s.index, s=news.GIVE_UP,
+                                  side=msg(f"ui.{SIDE_OF[s.direction]}")))
+                         for s in room.frames if room.dropped_datagram(s)]
     status["final"] = state.final is not None
     return json.dumps(status, ensure_ascii=False)
 

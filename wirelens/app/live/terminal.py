@@ -34,9 +34,17 @@ class Pipes:
     """The class's ends: it writes commands to the wire, reads the wire's events and the
     privileged side's news."""
 
-    def __init__(self, commands: int, events: int, news_fd: int) -> None:
+    def __init__(self, commands: int, events: int, news_fd: int, alive: int = -1) -> None:
         self.commands, self.events, self.news = commands, events, news_fd
+        self.alive = alive  # to the privileged side: "d", a frame was dropped (job._watch)
         self._lines = {events: gateline.Lines(), news_fd: gateline.Lines()}
+
+    def say_dropped(self) -> None:
+        if self.alive >= 0:
+            try:
+                os.write(self.alive, news.DROPPED_WORD)
+            except OSError:
+                pass
 
     def tell(self, word: str, number: int) -> bool:
         try:
@@ -83,10 +91,12 @@ def step(pipes: Pipes, lang: str, width: int = 0) -> int:
                     if key in QUIT_KEYS:
                         console.print(cat.text("live.quit"))
                         return 130
+                    # the terminal keeps arrival order: a key acts on the oldest held packet
                     first = room.oldest_held()
                     if first is not None and (key in RELEASE_KEYS or key in DROP_KEYS):
                         word = gateline.DROP if key in DROP_KEYS else gateline.RELEASE
-                        pipes.tell(word, first.number)
+                        if pipes.tell(word, first.number):
+                            room.asked(first)
                     continue
                 lines = pipes.read(fd)
                 if lines is None:
@@ -98,6 +108,8 @@ def step(pipes: Pipes, lang: str, width: int = 0) -> int:
                         seen = room.event(event) if event else None
                         if seen is not None:
                             _say_frame(console, cat, room, seen, shown)
+                            if seen.state == DROPPED:
+                                pipes.say_dropped()
                     else:
                         item = news.read_news(line)
                         if room.news(item):
@@ -131,7 +143,9 @@ def _say_frame(console: Console, cat: Catalog, room: Room, seen: Seen, shown: se
             console.print(cat(again), style="bold yellow")
         console.print(cat.text("live.held", packet=seen.index, side=side), style="bold")
     elif seen.state == DROPPED:
-        console.print(cat.text("live.dropped", packet=seen.index, side=side), style="red")
+        key = "live.dropped_udp" if room.dropped_datagram(seen) else "live.dropped"
+        console.print(cat.text(key, packet=seen.index, side=side, s=news.GIVE_UP),
+                      style="red")
     else:
         held_ms = (seen.out_ns - seen.ns) / 1e6
         console.print(cat.text("live.delivered", packet=seen.index, ms=f"{held_ms:.0f}"),

@@ -31,7 +31,7 @@ def run(demo: Demo) -> None:
 
     def third_client() -> None:
         sock = demo.open("client")
-        sock.settimeout(EXTRA_TIMEOUT)
+        sock.settimeout(max(EXTRA_TIMEOUT, demo.timeout))
         demo.call("client", "connect", sock.connect, (demo.host, port),
                   describe=lambda _: f"{demo.host}:{port}")
         extra.append(sock)

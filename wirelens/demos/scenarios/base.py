@@ -79,6 +79,10 @@ class Demo:
     kernel: list[KernelSnapshot] = field(default_factory=list)
     finished: bool = False
     judge_pid: int = 0  # the process that judged the capture's events (0: this one)
+    # how long a step may wait (a socket call, the other side, a thread): longer when a class
+    # holds each packet on the wire (--live)
+    timeout: float = TIMEOUT
+    lossy: bool = False  # a datagram may be dropped on purpose: a recvfrom() may give up
     _capture: LiveCapture | None = None
     _sockets: list[socket.socket] = field(default_factory=list)
     _threads: list[tuple[threading.Thread, list[BaseException]]] = field(default_factory=list)
@@ -103,7 +107,7 @@ class Demo:
         with self.place.enter(side):
             sock = self.log.call(side, "socket", socket.socket, family, kind,
                                  describe=lambda _: words)
-        sock.settimeout(TIMEOUT)
+        sock.settimeout(self.timeout)
         self._sockets.append(sock)
         return sock
 
@@ -225,7 +229,7 @@ class Demo:
 
     def join(self) -> None:
         for thread, errors in self._threads:
-            thread.join(TIMEOUT * 3)
+            thread.join(self.timeout * 3)
             if thread.is_alive():
                 raise DemoError(f"{thread.name} did not finish")
             if errors:

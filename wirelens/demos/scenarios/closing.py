@@ -24,7 +24,7 @@ import time
 
 from wirelens.demos.scenarios.base import Demo, Scenario, address, describe_bytes
 from wirelens.demos.scenarios.servers import accept, connect, listening
-from wirelens.demos.tcp import REPLY, TIMEOUT, DemoError
+from wirelens.demos.tcp import REPLY, DemoError
 
 REQUEST = b"What is the answer?"
 ANSWER = (b"The answer, part 1. ", b"The answer, part 2.")
@@ -142,7 +142,7 @@ def simultaneous_close(demo: Demo) -> None:
 
     def serve() -> None:
         conn = accept(demo, server)
-        if not ready.wait(TIMEOUT):
+        if not ready.wait(demo.timeout):
             raise DemoError("the client did not get ready")
         demo.call("server", "shutdown", close_at, moment[0], conn,
                   describe=lambda _: "SHUT_WR")

@@ -17,7 +17,13 @@ import socket
 import struct
 
 from wirelens.demos.scenarios.base import Demo, Scenario, address
-from wirelens.demos.scenarios.udp import GRACE, recvfrom, sendto, udp_port
+from wirelens.demos.scenarios.udp import (
+    GRACE,
+    recvfrom,
+    recvfrom_or_timeout,
+    sendto,
+    udp_port,
+)
 from wirelens.demos.tcp import DemoError
 from wirelens.explain.layers.dns import PORT, Malformed, read_name
 from wirelens.explain.watchers import ReplySeen
@@ -84,6 +90,14 @@ def bound_dns_server(demo: Demo) -> tuple[socket.socket, int]:
     return server, port
 
 
+def _receive(demo: Demo, side: str, sock: socket.socket) -> tuple[bytes, tuple[str, int]] | None:
+    """recvfrom(); on a wire that may drop a datagram (``demo.lossy``: --live) a timeout is
+    the call's result, not a failure: no one resends a datagram, so none may come."""
+    if demo.lossy:
+        return recvfrom_or_timeout(demo, side, sock)
+    return recvfrom(demo, side, sock)
+
+
 def run(demo: Demo) -> None:
     server, port = bound_dns_server(demo)
     demo.start_capture(port)
@@ -95,7 +109,11 @@ def run(demo: Demo) -> None:
     answer_to_send = build_answer(query)
 
     def serve() -> None:
-        got, sender = recvfrom(demo, "server", server)
+        received = _receive(demo, "server", server)
+        if received is None:  # the query was dropped on the wire: nothing to answer
+            demo.call("server", "close", server.close)
+            return
+        got, sender = received
         if got != query:
             raise DemoError("the DNS server got a datagram that is not its client's query")
         sendto(demo, "server", server, answer_to_send, (sender[0], sender[1]))
@@ -104,9 +122,12 @@ def run(demo: Demo) -> None:
     demo.thread("server", serve)
     client = demo.open("client", socket.SOCK_DGRAM)
     sendto(demo, "client", client, query, (demo.host, port))
-    answer, _ = recvfrom(demo, "client", client)
+    received = _receive(demo, "client", client)
     demo.call("client", "close", client.close)
     demo.join()
+    if received is None:  # the query or the answer was dropped: no name was learnt
+        return
+    answer = received[0]
     if answer != answer_to_send:
         raise DemoError("the DNS answer is not the one the server sent")
     demo.reply = RECORDS[NAME].encode()

@@ -16,7 +16,7 @@ import threading
 
 from wirelens.demos.scenarios.base import Demo, Scenario, describe_bytes
 from wirelens.demos.scenarios.servers import accept, connect, listening
-from wirelens.demos.tcp import TIMEOUT, DemoError
+from wirelens.demos.tcp import DemoError
 from wirelens.explain.watchers import ResetSeen
 
 UNREAD = b"You will never read this."
@@ -58,7 +58,7 @@ def linger_zero(demo: Demo, server: socket.socket, port: int) -> None:
 
     demo.thread("server", serve)
     client = connect(demo, port)
-    if not accepted.wait(TIMEOUT):
+    if not accepted.wait(demo.timeout):
         raise DemoError("the server did not accept")
     demo.call("client", "setsockopt", client.setsockopt, socket.SOL_SOCKET, socket.SO_LINGER,
               LINGER_ZERO, describe=lambda _: "SO_LINGER on, 0 s")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 
 from wirelens.demos.scenarios.base import Demo, address
-from wirelens.demos.tcp import BACKLOG, TIMEOUT
+from wirelens.demos.tcp import BACKLOG
 
 
 def listening(demo: Demo, backlog: int = BACKLOG, reuse: bool = True,
@@ -33,7 +33,7 @@ def accept(demo: Demo, server: socket.socket) -> socket.socket:
     conn: socket.socket
     conn, _ = demo.call("server", "accept", server.accept,
                         describe=lambda r: address(r[1][0], r[1][1]))
-    conn.settimeout(TIMEOUT)
+    conn.settimeout(demo.timeout)
     demo.keep(conn)
     return conn
 

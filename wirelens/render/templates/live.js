@@ -10,7 +10,8 @@
   const buttons = { next: document.getElementById("wl-next"), drop: document.getElementById("wl-drop"),
     play: document.getElementById("wl-play"), pace: document.getElementById("wl-pace") };
   const view = { state: null, at: 0, shown: 0, loading: false, again: false, loaded: null,
-    playing: null, pending: null, closed: false };
+    playing: null, pending: null, closed: false, chosen: null, picks: "" };
+  const pick = document.getElementById("wl-pick");
   // key press -> frame delivered -> bar updated -> classroom view loaded, in ms since the
   // epoch (bench/live_latency.py)
   window.wlMeasure = [];
@@ -50,10 +51,25 @@
     bar();
   };
 
-  function send(what) {
+  // The packet Next and Drop act on: the one the class picked (a button in the bar, or its
+  // held arrow in the view) while it is held, else the oldest. Play always takes the oldest.
+  function target() {
+    const held = view.state ? view.state.held : [];
+    const chosen = held.find((h) => h.n === view.chosen);
+    return chosen || held[0];
+  }
+  function send(what, oldest) {
     if (ws.readyState !== WebSocket.OPEN || !view.state || !view.state.held.length) return;
-    if (what === "next") view.pending = { key: now(), n: view.state.held[0].n };
-    ws.send(JSON.stringify({ do: what }));
+    const h = oldest ? view.state.held[0] : target();
+    if (what === "next") view.pending = { key: now(), n: h.n };
+    ws.send(JSON.stringify(oldest ? { do: what } : { do: what, n: h.n }));
+    view.chosen = null;
+  }
+  function choose(n) {
+    const held = view.state && !view.closed ? view.state.held : [];
+    if (!held.some((h) => h.n === n)) return;
+    view.chosen = n;
+    bar();
   }
 
   // ---------------------------------------------------------------- the bar
@@ -63,6 +79,9 @@
     const held = s && !view.closed ? s.held : [];
     document.body.dataset.held = held.map((h) => h.n).join(" ");
     buttons.next.disabled = buttons.drop.disabled = view.closed || !held.length;
+    const first = target();
+    document.body.dataset.chosen = first ? String(first.n) : "";
+    picks(held, first);
     if (view.closed && !(s && s.final)) {
       status.appendChild(el("span", "gone", ui("html.live.gone")));
       return;
@@ -75,10 +94,10 @@
     const serverNow = s.now_ns / 1e6 + (Date.now() - view.at);
     if (!held.length) status.appendChild(el("span", "", ui("html.live.waiting")));
     if (held.length > 1) status.appendChild(el("span", "", "(+" + (held.length - 1) + ") "));
-    // the packet Next releases, in full; of the others held behind it, only what tells
-    // that a kernel sent something again
-    held.forEach((h, i) => {
-      if (i === 0) {
+    // the packet Next releases, in full; of the others held, only what tells that a kernel
+    // sent something again
+    held.forEach((h) => {
+      if (h === first) {
         const secs = Math.max(0, (serverNow - h.since_ns / 1e6) / 1000).toFixed(1);
         const line = el("span", "held", ui("html.live.held", { packet: h.n, side: ui("ui." + h.side), s: secs }));
         line.dataset.packet = h.n;
@@ -87,12 +106,32 @@
       }
       if (h.resend) status.appendChild(el("span", "resend", tr(h.resend)));
     });
+    for (const d of s.dropped || []) status.appendChild(el("span", "resend", tr(d)));
     for (const c of s.ongoing) {
       const secs = Math.max(0, (serverNow - c.since_ns / 1e6) / 1000).toFixed(1);
       status.appendChild(el("span", "calls", ui("html.live.calling", { side: ui("ui." + c.side), call: c.call, s: secs })));
     }
   }
   setInterval(() => { if (view.state && !view.closed) bar(); }, 250);
+  // one button a held packet when more than one is held; rebuilt only when that changes,
+  // so a click is never lost to the bar's redrawing
+  function picks(held, first) {
+    const key = held.length > 1 ? held.map((h) => h.n).join(" ") + "|" + first.n + "|" + cfg.lang : "";
+    if (key === view.picks) return;
+    view.picks = key;
+    pick.textContent = "";
+    if (!key) return;
+    pick.appendChild(el("span", "", ui("html.live.pick")));
+    for (const h of held) {
+      const b = el("button", "", "#" + h.n);
+      b.type = "button";
+      b.dataset.packet = h.n;
+      b.title = ui("ui." + h.side);
+      b.setAttribute("aria-pressed", String(h === first));
+      b.addEventListener("click", (ev) => { choose(h.n); ev.currentTarget.blur(); });
+      pick.appendChild(b);
+    }
+  }
 
   // ---------------------------------------------------------------- the frames
   function load() {
@@ -119,7 +158,7 @@
       }
       if (view.again) { view.again = false; load(); }
     };
-    hidden.src = s.final ? url("/final") : url("/view") + "&v=" + s.version + "#" + focus;
+    hidden.src = s.final ? url("/final") : url("/view") + "&v=" + s.version + "&lang=" + cfg.lang + "#" + focus;
   }
 
   // ---------------------------------------------------------------- play, keys
@@ -131,7 +170,7 @@
   }
   function togglePlay() {
     if (view.playing !== null) { stopPlay(); return; }
-    view.playing = setInterval(() => send("next"), Number(buttons.pace.value) * 1000);
+    view.playing = setInterval(() => send("next", true), Number(buttons.pace.value) * 1000);
     buttons.play.textContent = ui("html.live.pause");
     buttons.play.setAttribute("aria-pressed", "true");
   }
@@ -154,5 +193,26 @@
   window.addEventListener("message", (ev) => {
     if (!frames.some((f) => f.contentWindow === ev.source)) return;  // only our own frames
     if (ev.data && ev.data.wirelens === "key") key(ev.data.key);
+    else if (ev.data && ev.data.wirelens === "pick") choose(Number(ev.data.n));
+    else if (ev.data && ev.data.wirelens === "lang") setLang(String(ev.data.lang));
   });
+  // The language the class switched to in the view: the bar follows, later views come in
+  // it, and the address keeps it (&lang=), so a reload does too.
+  function setLang(lang) {
+    if (!(lang in cfg.ui) || lang === cfg.lang) return;
+    cfg.lang = lang;
+    document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+    document.title = ui("html.live.title");
+    buttons.next.textContent = ui("html.live.next");
+    buttons.drop.textContent = ui("html.live.drop");
+    buttons.play.textContent = ui(view.playing === null ? "html.live.play" : "html.live.pause");
+    Array.from(buttons.pace.options).forEach((o) => { o.textContent = ui("html.live.pace", { s: o.value }); });
+    try {
+      const address = new URL(location.href);
+      address.searchParams.set("lang", lang);
+      history.replaceState(null, "", address.pathname + address.search);
+    } catch (e) { /* the address stays as it was */ }
+    view.picks = "";
+    bar();
+  }
 })();

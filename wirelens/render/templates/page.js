@@ -362,7 +362,7 @@
       history.replaceState(null, "", "#" + steps[view.step].n);
     } catch (e) { /* a sandboxed frame may not change its address */ }
   }
-  function setLang(lang) {
+  function setLang(lang, chosen) {
     if (!data.langs.includes(lang)) return;
     view.lang = lang;
     root.dataset.ui = lang;
@@ -376,6 +376,8 @@
       b.setAttribute("aria-pressed", String(b.dataset.setLang === lang));
     });
     document.title = ui("html.title");
+    // the live page around this one follows a language the class chose here
+    if (chosen && window.parent !== window) window.parent.postMessage({ wirelens: "lang", lang: lang }, "*");
     render();
   }
   function toggle(cls, button) {
@@ -403,7 +405,7 @@
     document.getElementById(id).addEventListener("click", (ev) => { action(); ev.currentTarget.blur(); });
   }
   document.querySelectorAll("[data-set-lang]").forEach((b) => {
-    b.addEventListener("click", (ev) => { setLang(b.dataset.setLang); ev.currentTarget.blur(); });
+    b.addEventListener("click", (ev) => { setLang(b.dataset.setLang, true); ev.currentTarget.blur(); });
   });
   const index = new Map(steps.map((s, i) => [s.n, i]));
   document.querySelectorAll(".pkt").forEach((g) => {
@@ -419,7 +421,7 @@
       PageDown: () => go(view.step + 1), ArrowLeft: () => go(view.step - 1),
       PageUp: () => go(view.step - 1), Home: () => go(0), End: () => go(steps.length - 1),
       p: buttons["wl-projection"], t: toggleTheme, s: buttons["wl-diagrams"],
-      l: () => setLang(view.lang === "zh" ? "en" : "zh"),
+      l: () => setLang(view.lang === "zh" ? "en" : "zh", true),
       ArrowDown: () => scrollDetail(1), ArrowUp: () => scrollDetail(-1),
       Escape: () => { if (root.classList.contains("projection")) buttons["wl-projection"](); },
     };
@@ -441,7 +443,10 @@
   if (data.live) {
     for (const n of data.live.held) {
       const g = document.querySelector('.pkt[data-packet="' + n + '"]');
-      if (g) g.classList.add("held");
+      if (!g) continue;
+      g.classList.add("held");
+      // the live page around this one: Next and Drop now act on this packet
+      g.addEventListener("click", () => window.parent.postMessage({ wirelens: "pick", n: n }, "*"));
     }
     const LIVE_KEYS = new Set(["ArrowRight", " ", "d", "D", "p", "P"]);
     document.addEventListener("keydown", (ev) => {
