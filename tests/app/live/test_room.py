@@ -38,6 +38,15 @@ def test_frames_are_held_then_delivered_or_dropped_in_the_wires_order() -> None:
     assert [p.role for p in exp.packets][:2] == ["handshake-1", "handshake-2"]
 
 
+def test_a_held_syn_to_a_port_nobody_listens_on_is_not_told_as_reaching_a_listener() -> None:
+    for listening, before in ((True, "LISTEN"), (False, "CLOSED")):
+        room = Room(server_listening=listening)
+        held(room, 1, 0, 0)  # the SYN, its answer not yet there
+        packet = room.packet(room.frames[0])
+        assert packet is not None and packet.states_before is not None
+        assert packet.states_before[1].value == before
+
+
 def test_a_resent_syn_is_told_with_the_kernels_timeout() -> None:
     room = Room()
     held(room, 1, 0, 0)

@@ -44,7 +44,7 @@ from wirelens.capture.lab import LabError
 from wirelens.capture.live import CaptureStartError
 from wirelens.capture.privileges import drop_privileges, unprivileged_identity
 from wirelens.capture.wire import PR_SET_PDEATHSIG
-from wirelens.demos import wired
+from wirelens.demos import scenarios, wired
 from wirelens.demos.tcp import DemoError
 from wirelens.explain.catalog import Catalog
 from wirelens.explain.model import Explanation
@@ -232,12 +232,19 @@ def _run_class(args: argparse.Namespace, ends: _Ends) -> int:
 
         os.write(ends.alive[1], b"r")  # the terminal is there already
         return step(Pipes(ends.commands[1], ends.events[0], ends.news[0], ends.alive[1]),
-                    args.lang, args.width)
+                    args.lang, args.width, server_listening=_listening(args.scenario))
     # imported here: 154 ms saved at start-up when not needed
     from wirelens.app.live.server import Channels, serve
 
     return serve(Channels(ends.commands[1], ends.events[0], ends.news[0], ends.final[0],
-                          ends.alive[1]), args.lang, open_page=args.open)
+                          ends.alive[1]), args.lang, open_page=args.open,
+                 server_listening=_listening(args.scenario))
+
+
+def _listening(scenario: str) -> bool:
+    """Whether something listens on the server's port in this scenario (not in ``refused``)."""
+    return scenarios.SCENARIOS[scenario].server_listening if scenario in scenarios.SCENARIOS \
+        else True
 
 
 # ---------------------------------------------------------------- ending

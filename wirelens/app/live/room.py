@@ -48,7 +48,10 @@ class Resend:
 
 
 class Room:
-    def __init__(self) -> None:
+    def __init__(self, *, server_listening: bool = True) -> None:
+        # False: nothing listens on the port (``refused``), so a SYN is not explained as
+        # reaching a listener while its answer is still held
+        self.server_listening = server_listening
         self.frames: list[Seen] = []
         self._numbers: dict[int, Seen] = {}
         self.calls: list[SocketCall] = []
@@ -137,7 +140,8 @@ class Room:
         if self._explained is None or self._explained[0] != self.version:
             frames = [Frame(s.index, s.ns, s.data) for s in self.frames]
             calls = sorted(self.calls, key=lambda c: c.start_ns)
-            self._explained = (self.version, explain(frames, socket_calls=calls))
+            self._explained = (self.version, explain(frames, socket_calls=calls,
+                                                      server_listening=self.server_listening))
         return self._explained[1]
 
     def packet(self, seen: Seen) -> PacketView | None:

@@ -96,16 +96,17 @@ def preload() -> None:
     _environment().get_template("live.html.j2")
 
 
-def serve(channels: Channels, lang: str, open_page: bool = False) -> int:
-    return asyncio.run(_main(channels, lang, open_page))
+def serve(channels: Channels, lang: str, open_page: bool = False, *,
+          server_listening: bool = True) -> int:
+    return asyncio.run(_main(channels, lang, open_page, Room(server_listening=server_listening)))
 
 
-async def _main(channels: Channels, lang: str, open_page: bool) -> int:
+async def _main(channels: Channels, lang: str, open_page: bool, room: Room) -> int:
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
     port = listener.getsockname()[1]
-    state = _State(Room(), channels, lang, secrets.token_urlsafe(24),
+    state = _State(room, channels, lang, secrets.token_urlsafe(24),
                    f"http://127.0.0.1:{port}", f"127.0.0.1:{port}")
     app = web.Application(middlewares=[_guard(state)], client_max_size=MAX_MESSAGE)
     app.router.add_get("/", lambda r: _shell(state, r))

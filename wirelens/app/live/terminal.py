@@ -64,14 +64,14 @@ class Pipes:
         return self._lines[fd].feed(chunk)
 
 
-def step(pipes: Pipes, lang: str, width: int = 0) -> int:
+def step(pipes: Pipes, lang: str, width: int = 0, *, server_listening: bool = True) -> int:
     """Runs until the exchange is over (0) or the class quits (130)."""
     # imported here: 4 ms saved at start-up when not needed
     from wirelens.app.interactive import raw_terminal, read_key
 
     console = Console(width=width or None, highlight=False)
     cat = Catalog(lang)
-    room = Room()
+    room = Room(server_listening=server_listening)
     keyboard = sys.stdin.fileno()
     tty = os.isatty(keyboard)
     open_fds = {pipes.events, pipes.news, keyboard}
