@@ -1,10 +1,20 @@
 """The explanation of scripted exchanges: live arithmetic, notes and their verdicts."""
 
-from tests.explain.builders import C_ISN, CLOSE_FOUR, CLOSE_THREE, DATA, HANDSHAKE, S_ISN, frames
+from tests.explain.builders import (
+    C_ISN,
+    CLOSE_FOUR,
+    CLOSE_THREE,
+    DATA,
+    HANDSHAKE,
+    REFUSED,
+    S_ISN,
+    frames,
+)
 from wirelens.explain.catalog import Catalog
 from wirelens.explain.explainer import explain
 from wirelens.explain.model import Verdict
 from wirelens.explain.records import SocketCall
+from wirelens.explain.tcp_state import State as S
 
 EN = Catalog("en")
 
@@ -98,3 +108,11 @@ def test_missing_final_ack_is_reported():
 def test_no_frames_is_a_warning_not_an_error():
     exp = explain([])
     assert exp.packets == () and [w.key for w in exp.warnings] == ["warning.empty"]
+
+
+def test_a_capture_of_a_refused_connection_never_says_the_server_listened():
+    exp = explain(frames(REFUSED))  # a capture: no socket calls, no scenario to say so
+    text = " ".join(Catalog("en")(t) for p in exp.packets for t in p.transitions)
+    assert "listening port" not in text and "nobody listens there" in text
+    assert [p.states_before for p in exp.packets][0] == (S.CLOSED, S.CLOSED)
+

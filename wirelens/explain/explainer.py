@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from wirelens.explain import kernelcheck, neighbours, notes, scenario_notes
-from wirelens.explain.conversation import ConversationTracker, SegmentStory
+from wirelens.explain.conversation import ConversationTracker, SegmentStory, refused_syns
 from wirelens.explain.conversation_summary import ConversationSummary
 from wirelens.explain.datagrams import Datagram, DatagramTracker, udp_payload_length
 from wirelens.explain.dissect import NO_OPTIONS, Dissection, DissectOptions, dissect, segment_of
@@ -297,13 +297,15 @@ def explain(
     so that the ARP note can work out the mask's AND as the course notes do. ``kernel``:
     what ``ss`` said at a demo's checkpoints, compared with the inferred states.
     ``dissect_options``: what the bytes do not say (a demo's DNS server port)."""
+    dissected = [dissect(frame, dissect_options) for frame in frames]
+    segs = [segment_of(d) for d in dissected]
+    # the whole capture is at hand: an attempt's answer is known before its SYN is told
     tracker = ConversationTracker(server_listening=server_listening,
+                                  refused=refused_syns(s for s in segs if s is not None),
                                   first_number=first_conversation)
     datagrams = DatagramTracker()
     tracked: list[_Tracked] = []
-    for frame in frames:
-        d = dissect(frame, dissect_options)
-        seg = segment_of(d)
+    for d, seg in zip(dissected, segs, strict=True):
         story = tracker.feed(seg) if seg is not None else None
         tracked.append(_Tracked(d, seg, story, datagrams.feed(d) if seg is None else None))
     summaries = {s.number: s for s in tracker.summaries()}
