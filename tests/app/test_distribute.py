@@ -62,7 +62,7 @@ def die_once(job: tuple[str, str]) -> list[TableRow]:
 def test_the_same_table_as_the_local_run(cluster: str, folder: Path) -> None:
     local = table_rows(everything(folder), progress=False)
     assert table_rows(everything(folder), dask=cluster, progress=False) == local
-    assert len(local) > 7
+    assert len(local) >= 7  # the folder's seven files, and the corpus when it is here
 
 
 def test_a_killed_worker_has_its_files_read_elsewhere(cluster: str, folder: Path) -> None:

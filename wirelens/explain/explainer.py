@@ -104,6 +104,9 @@ def _tcp_text(fv: FieldValue, seg: Segment, story: SegmentStory, loopback: bool)
         return msg("field.tcp.ack.data", peer=peer, rel=story.rel_ack, **p)
     if fv.name in ("tcp.srcport", "tcp.dstport"):
         owner = story.sender if fv.name == "tcp.srcport" else story.receiver
+        if owner == "server" and story.states_before is not None \
+                and story.states_before[1] is State.CLOSED and (seg.syn or seg.rst):
+            return msg(f"{fv.key}.nobody", **p)  # a refused attempt: the port has no listener
         return msg(f"{fv.key}.{owner}", **p)
     if fv.name == "tcp.checksum" and fv.key.endswith(".wrong") and loopback:
         return msg("field.tcp.checksum.offload", **p)
