@@ -6,8 +6,11 @@ from scapy.layers.inet import IP, TCP
 from scapy.layers.inet6 import IPv6
 from scapy.layers.l2 import Ether
 
+from wirelens.explain.dissect import Dissection, dissect, segment_of
+from wirelens.explain.fields import FieldValue
 from wirelens.explain.records import Frame
 from wirelens.explain.segment import Segment
+from wirelens.overview.fastwalk import walk
 
 CLIENT = ("127.0.0.1", 40000)
 SERVER = ("127.0.0.1", 8080)
@@ -77,3 +80,13 @@ def segments(steps: list[Step]) -> list[Segment]:
             flags=sum(flag_bits[f] for f in flags), window=512, payload_len=len(payload),
         ))
     return out
+
+
+def field_map(d: Dissection) -> dict[str, FieldValue]:
+    """Every field of a dissection by name (a name that repeats: its last one)."""
+    return {f.name: f for layer in d.layers for f in layer.fields}
+
+
+def walked_and_dissected(frame: Frame) -> tuple[Segment | None, Segment | None]:
+    """The segment the fast header walk finds, and the one the full dissector finds."""
+    return walk(frame), segment_of(dissect(frame))
