@@ -17,7 +17,6 @@ from wirelens.capture.ends import merge
 from wirelens.explain.catalog import Catalog
 from wirelens.explain.model import Verdict
 from wirelens.explain.records import SocketCall
-from wirelens.explain.tseq import time_sequence
 from wirelens.explain.wirestory import KernelInfo, WireView, explain_wire
 
 
@@ -117,14 +116,6 @@ def test_every_wire_text_renders_in_both_languages():
         texts.append(cat(v.rtt.text))
         assert all(t and not t.startswith("[") and "{" not in t for t in texts), texts
 
-
-def test_time_sequence_marks_the_retransmission():
-    client, server, log = run(LOSS)
-    frames, _, _ = merge(client, server, ENDS, log)
-    series = time_sequence(frames, [(frames[0].ts_ns, 10)])
-    kinds = [(p.packet, p.kind) for p in series.points if p.kind in ("new", "retransmission")]
-    assert kinds == [(4, "new"), (5, "retransmission")]
-    assert series.top == 16 and series.retransmissions == 1 and series.cwnd == ((0.0, 10),)
 
 
 # ---------------------------------------------------------------- UDP: nobody resends
