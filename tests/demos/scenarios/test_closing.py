@@ -5,6 +5,8 @@ the simultaneous close refused, before any capture, where no wire delays the FIN
 from __future__ import annotations
 
 import json
+import socket
+import time
 from typing import Any
 
 import pytest
@@ -14,6 +16,7 @@ from tests.demos.scenarios.runs import calls, flag, kernel, payload, ran
 from wirelens.demos import runner, scenarios
 from wirelens.demos.place import Loopback
 from wirelens.demos.scenarios.base import ScenarioUnavailable
+from wirelens.demos.scenarios.closing import close_at
 
 
 @pytest.mark.live
@@ -94,3 +97,14 @@ class DelayedWire(Loopback):
 
 def test_a_place_with_a_delayed_wire_can_run_it() -> None:
     assert scenarios.get("simultaneous-close").unavailable(DelayedWire()) == ""
+
+
+def test_close_at_sends_the_fin_at_the_moment_and_not_before() -> None:
+    a, b = socket.socketpair()
+    with a, b:
+        moment = time.time() + 0.02
+        close_at(moment, a)
+        assert time.time() >= moment
+        assert b.recv(16) == b""  # the FIN: this end reads the end of the stream
+        b.send(b"still open")  # the other way is still open: a half close
+        assert a.recv(16) == b"still open"
