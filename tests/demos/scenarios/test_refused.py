@@ -1,14 +1,32 @@
-"""``refused``: a connect() to a port where nothing listens, run for real on loopback."""
+"""``refused``: the port where nothing listens, and a connect() to it run for real on
+loopback."""
 
 from __future__ import annotations
+
+import socket
 
 import pytest
 
 from tests.demos.scenarios.runs import MOD, calls, flag, ran, raw
+from wirelens.demos.place import Loopback
+from wirelens.demos.scenarios import refused
+from wirelens.demos.scenarios.base import Demo, DemoOptions
 
-pytestmark = pytest.mark.live
+
+def test_the_port_asked_for_is_taken_as_it_is() -> None:
+    demo = Demo(refused.SCENARIO, Loopback(), DemoOptions(port=4242))
+    assert refused.closed_port(demo) == 4242
 
 
+def test_otherwise_it_is_a_port_nothing_listens_on_and_unlogged() -> None:
+    demo = Demo(refused.SCENARIO, Loopback(), DemoOptions())
+    port = refused.closed_port(demo)
+    assert demo.log.calls == []  # the probe is not one of the demo's calls
+    with socket.socket() as client, pytest.raises(ConnectionRefusedError):
+        client.connect(("127.0.0.1", port))
+
+
+@pytest.mark.live
 def test_refused_is_a_syn_answered_by_a_rst() -> None:
     doc = ran("refused").doc
     syn, rst = doc["packets"]
