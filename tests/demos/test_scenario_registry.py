@@ -4,14 +4,11 @@ what is refused before anything runs. No root, no capture."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 
 from wirelens import cli
 from wirelens.demos import runner, scenarios
-from wirelens.demos.place import Loopback
-from wirelens.demos.scenarios.base import ScenarioUnavailable
 from wirelens.explain.catalog import LANGUAGES, Catalog
 
 NAMES = ("tcp", "refused", "server-closes", "half-close", "simultaneous-close", "reset",
@@ -49,28 +46,6 @@ def test_an_unknown_name_lists_the_names() -> None:
     assert all(name in str(caught.value) for name in NAMES)
     with pytest.raises(scenarios.UnknownScenario):
         runner.run_scenario("tcpp")
-
-
-def test_simultaneous_close_says_what_it_needs_before_capturing(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    def no_capture(*args: Any, **kwargs: Any) -> None:
-        pytest.fail("a capture started for a scenario that cannot run here")
-
-    monkeypatch.setattr("wirelens.capture.live.LiveCapture.start", no_capture)
-    scenario = scenarios.get("simultaneous-close")
-    assert "issue 8" in scenario.unavailable(Loopback())
-    with pytest.raises(ScenarioUnavailable, match="delayed wire"):
-        runner.run_scenario("simultaneous-close", Loopback())
-    assert all(not scenarios.get(name).unavailable(Loopback()) for name in NAMES
-               if name != "simultaneous-close")
-
-
-class DelayedWire(Loopback):
-    wire_delay = 0.05
-
-
-def test_a_place_with_a_delayed_wire_can_run_it() -> None:
-    assert scenarios.get("simultaneous-close").unavailable(DelayedWire()) == ""
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
