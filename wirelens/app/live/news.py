@@ -72,17 +72,18 @@ class News:
 
     def __init__(self, fd: int) -> None:
         self._fd = fd
+        self._gone = False  # a write failed: the class went away
         self._lock = threading.Lock()
 
     def say(self, item: dict[str, Any]) -> None:
         line = json.dumps(item, separators=(",", ":")).encode() + b"\n"
         with self._lock:
-            if self._fd < 0:
+            if self._fd < 0 or self._gone:
                 return
             try:
                 os.write(self._fd, line)
             except OSError:  # the class went away: the job notices and ends the demo
-                self._fd = -1
+                self._gone = True  # (the pipe is still closed by close())
 
     def close(self) -> None:
         with self._lock:
