@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import struct
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -100,6 +101,15 @@ def test_a_gzipped_pcap_is_read_in_blocks_too(tmp_path: Path) -> None:
     with gzip.open(path, "wb") as out:
         write_pcap(out, FRAMES)
     assert_same_as_frame_by_frame(path)
+
+
+def test_a_link_type_wirelens_does_not_dissect_is_warned_about_as_frame_by_frame(
+        tmp_path: Path) -> None:
+    path = tmp_path / "odd.pcap"
+    write_pcap(path, [replace(f, linktype=147) for f in FRAMES[:3]], linktype=147)
+    (block,) = assert_same_as_frame_by_frame(path)
+    assert {linktype for _, _, _, linktype, _ in block} == {147}
+    assert any("link type 147" in w for w in read_blocks(path)[1])
 
 
 def test_an_empty_pcap_gives_no_block(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from scapy.layers.dns import DNS, DNSQR, DNSRR
 from scapy.layers.inet import IP, UDP
 from scapy.layers.l2 import Ether
 
@@ -94,6 +95,22 @@ def test_a_udp_datagram_of_no_conversation_has_its_own_ladder():
         "client 10.0.0.1:4000                      server 10.0.0.2:53",
         "            │───────── #1 UDP len 2 ──────────▶│",
     ]
+
+
+def test_a_dns_question_and_its_answer_are_said_as_tcpdump_says_them():
+    a, b = "02:00:00:00:00:01", "02:00:00:00:00:02"
+    question = DNS(id=0x1234, rd=1, qd=DNSQR(qname="example.com"))
+    answer = DNS(id=0x1234, qr=1, qd=DNSQR(qname="example.com"),
+                 an=DNSRR(rrname="example.com", rdata="93.184.216.34"))
+    exp = explain([
+        Frame(1, 10**18, bytes(Ether(src=a, dst=b) / IP(src="10.0.0.1", dst="10.0.0.2")
+                               / UDP(sport=5000, dport=53) / question)),
+        Frame(2, 10**18 + 1000, bytes(Ether(src=b, dst=a) / IP(src="10.0.0.2", dst="10.0.0.1")
+                                      / UDP(sport=53, dport=5000) / answer)),
+    ])
+    assert [arrow_label(p) for p in exp.packets] == [
+        "#1 DNS 0x1234 example.com?", "#2 DNS 0x1234 → 93.184.216.34"]
+    assert text_lines(exp, 0, 80, EN)[2].startswith("            │◀───")  # the answer comes back
 
 
 # ---------------------------------------------------------------- the wire
