@@ -32,7 +32,7 @@ from wirelens.render.ladder import (
 EN = Catalog("en")
 
 
-def test_ladder_exact_at_80_columns():
+def test_ladder_exact_at_80_columns() -> None:
     lines = text_lines(textbook_with_calls(), 1, 80, EN)
     assert lines == [
         "client 127.0.0.1:40000" + " " * 37 + "server 127.0.0.1:8080",
@@ -52,17 +52,17 @@ def test_ladder_exact_at_80_columns():
 # ---------------------------------------------------------------- arrows
 
 
-def test_an_arrow_fills_its_width_and_points_the_way_the_packet_went():
+def test_an_arrow_fills_its_width_and_points_the_way_the_packet_went() -> None:
     assert draw_arrow("abc", 11, True) == "── abc ───▶"
     assert draw_arrow("abc", 11, False) == "◀── abc ───"
 
 
-def test_a_label_too_long_for_the_arrow_is_cut_with_an_ellipsis():
+def test_a_label_too_long_for_the_arrow_is_cut_with_an_ellipsis() -> None:
     arrow = draw_arrow("abcdefghij", 10, True)
     assert arrow == "─ abcd…──▶" and len(arrow) == 10
 
 
-def test_a_dropped_arrow_stops_half_way_with_a_cross():
+def test_a_dropped_arrow_stops_half_way_with_a_cross() -> None:
     right = dropped_arrow("#4 [P.] seq 1 len 14", 60, True)
     assert len(right) == 60 and right.rstrip().endswith("✗")
     assert right.index("✗") <= 32 and right.startswith("── #4")
@@ -74,7 +74,7 @@ def test_a_dropped_arrow_stops_half_way_with_a_cross():
 # ---------------------------------------------------------------- labels
 
 
-def test_a_zero_window_is_said_on_the_arrow():
+def test_a_zero_window_is_said_on_the_arrow() -> None:
     steps = HANDSHAKE + [("s", "A", 1, 1, b"")]
     data = bytearray(frames(steps)[-1].data)
     data[14 + 20 + 14 : 14 + 20 + 16] = b"\x00\x00"  # the TCP window field
@@ -84,7 +84,7 @@ def test_a_zero_window_is_said_on_the_arrow():
     assert "win" not in arrow_label(exp.packets[2])
 
 
-def test_a_udp_datagram_of_no_conversation_has_its_own_ladder():
+def test_a_udp_datagram_of_no_conversation_has_its_own_ladder() -> None:
     datagram = (Ether() / IP(src="10.0.0.1", dst="10.0.0.2") / UDP(sport=4000, dport=53)
                 / b"hi")
     exp = explain([Frame(1, 10**18, bytes(datagram))])
@@ -97,7 +97,7 @@ def test_a_udp_datagram_of_no_conversation_has_its_own_ladder():
     ]
 
 
-def test_a_dns_question_and_its_answer_are_said_as_tcpdump_says_them():
+def test_a_dns_question_and_its_answer_are_said_as_tcpdump_says_them() -> None:
     a, b = "02:00:00:00:00:01", "02:00:00:00:00:02"
     question = DNS(id=0x1234, rd=1, qd=DNSQR(qname="example.com"))
     answer = DNS(id=0x1234, qr=1, qd=DNSQR(qname="example.com"),
@@ -116,7 +116,7 @@ def test_a_dns_question_and_its_answer_are_said_as_tcpdump_says_them():
 # ---------------------------------------------------------------- the wire
 
 
-def test_the_ladder_shows_the_drop():
+def test_the_ladder_shows_the_drop() -> None:
     lines = text_lines(wire_loss(), 1, 80, EN)
     (dropped,) = [line for line in lines if "#4 " in line]
     assert "✗" in dropped and "▶" not in dropped
@@ -124,7 +124,7 @@ def test_the_ladder_shows_the_drop():
     assert "▶" in resent
 
 
-def test_a_copy_the_wire_made_names_its_original():
+def test_a_copy_the_wire_made_names_its_original() -> None:
     steps = WIRE_HANDSHAKE + [("c", "PA", 1, 1, MESSAGE, "dup"),
                               ("s", "A", 1, 15, b"", "pass")] + CLOSE
     client, server, log = run(steps)
@@ -153,7 +153,7 @@ def two_conversations(calls: list[SocketCall]) -> Explanation:
     return explain(together, socket_calls=calls)
 
 
-def test_a_call_tied_to_no_packet_goes_to_the_conversation_going_on():
+def test_a_call_tied_to_no_packet_goes_to_the_conversation_going_on() -> None:
     exp = two_conversations([
         SocketCall("client", "getsockopt", T0 + 1500, T0 + 1600),  # during the first
         SocketCall("client", "recv", FIRST_ENDS + 5, FIRST_ENDS + 6),  # between them
@@ -166,17 +166,17 @@ def test_a_call_tied_to_no_packet_goes_to_the_conversation_going_on():
     assert home(exp, after) == 2  # nothing begins later: the last one
 
 
-def test_a_new_socket_belongs_to_the_next_connection_whatever_is_going_on():
+def test_a_new_socket_belongs_to_the_next_connection_whatever_is_going_on() -> None:
     exp = two_conversations([SocketCall("client", "socket", T0 + 1500, T0 + 1600)])
     assert home(exp, exp.socket_calls[0]) == 2
 
 
-def test_with_one_conversation_every_call_is_home_anywhere():
+def test_with_one_conversation_every_call_is_home_anywhere() -> None:
     exp = textbook_with_calls()
     assert home(exp, exp.socket_calls[0]) == 0
 
 
-def test_an_unlinked_call_is_drawn_before_the_first_later_packet():
+def test_an_unlinked_call_is_drawn_before_the_first_later_packet() -> None:
     fr = frames(HANDSHAKE + DATA + CLOSE_THREE)
     t = [f.ts_ns for f in fr]
     exp = explain(fr, socket_calls=[SocketCall("server", "listen", t[0] - 100, t[0] - 90),
