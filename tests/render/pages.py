@@ -1,13 +1,25 @@
-"""Explanations built by hand for the page tests: a hostile capture and a 20-packet one."""
+"""Explanations shared by the render tests: the shipped sample, a hostile capture, a 20-packet
+one, a textbook exchange with socket calls, and a run over a wire that drops a segment."""
 
 from __future__ import annotations
+
+from dataclasses import replace
+from functools import cache
 
 from scapy.layers.inet import IP, TCP
 from scapy.layers.l2 import Ether
 
+from tests.capture.test_ends import LOSS
+from tests.capture.wirebuild import ENDS, run
+from tests.explain import builders
+from wirelens.app import notebook
+from wirelens.app.command import sample_path
+from wirelens.capture.ends import merge
 from wirelens.explain.explainer import explain
 from wirelens.explain.model import Explanation
 from wirelens.explain.records import Frame, SocketCall
+from wirelens.explain.tseq import time_sequence
+from wirelens.explain.wirestory import explain_wire
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
@@ -61,3 +73,29 @@ def twenty_packets() -> Explanation:
     frames = exchange(5, b"Hello, Server! " * 20)[:20]
     assert len(frames) == 20
     return explain(frames, source="twenty packets")
+
+
+@cache
+def sample() -> Explanation:
+    """The shipped sample capture: one loopback conversation of 10 packets."""
+    return notebook.explain_file(sample_path())
+
+
+def textbook_with_calls() -> Explanation:
+    """Handshake, one message each way, three-segment close, with the socket calls that
+    caused them (127.0.0.1:40000 to 127.0.0.1:8080)."""
+    fr = builders.frames(builders.HANDSHAKE + builders.DATA + builders.CLOSE_THREE)
+    t = [f.ts_ns for f in fr]
+    calls = [SocketCall("client", "connect", t[0] - 10, t[1] + 10),
+             SocketCall("server", "accept", t[0] - 20, t[2] + 5),
+             SocketCall("client", "close", t[7] - 5, t[7] - 1)]
+    return explain(fr, socket_calls=calls)
+
+
+def wire_loss() -> Explanation:
+    """A run over the wire that drops the client's first data segment (#4, resent as #5)."""
+    client, server, log = run(LOSS)
+    frames, passages, lines = merge(client, server, ENDS, log)
+    view = explain_wire(frames, passages, lines, rules=["--loss 1"],
+                        series=time_sequence(frames))
+    return replace(explain(frames), wire=view)

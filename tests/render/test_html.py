@@ -1,30 +1,18 @@
-"""The HTML page, the SVG drawings and the Markdown report, without a browser."""
+"""The HTML page, without a browser (its drawings: test_svg.py and test_statediagram.py)."""
 
 from __future__ import annotations
 
 import json
 import re
-import xml.etree.ElementTree as ET
 from functools import cache
 from typing import Any
 
 import pytest
 
-from tests.render.pages import IMG, SCRIPT, hostile, twenty_packets
-from wirelens.app import notebook
-from wirelens.app.command import sample_path
+from tests.render.pages import IMG, SCRIPT, hostile, sample, twenty_packets
 from wirelens.explain.catalog import load
-from wirelens.explain.model import Explanation
-from wirelens.explain.tcp_state import TRANSITIONS, Event, State
-from wirelens.render import html, statediagram, svg
-from wirelens.render.markdown import md, mermaid, render_markdown
-
-SVG = "{http://www.w3.org/2000/svg}"
-
-
-@cache
-def sample() -> Explanation:
-    return notebook.explain_file(sample_path())
+from wirelens.explain.tcp_state import Event
+from wirelens.render import html
 
 
 @cache
@@ -213,90 +201,3 @@ def test_a_capture_without_tcp_has_a_ladder_but_no_state_diagram() -> None:
     page = html.render_page(explain([Frame(1, 10**18, bytes(datagram))]), "en")
     assert page.count('class="pkt ') == 1 and '<svg class="states"' not in page
     assert html.render_page(explain([]), "en").count('class="pkt ') == 0
-
-
-# ---------------------------------------------------------------- the drawings
-
-
-def parse(markup: str) -> ET.Element:
-    return ET.fromstring(markup)
-
-
-def test_the_state_diagram_has_a_node_per_state_and_an_edge_per_transition() -> None:
-    root = parse(statediagram.state_diagram_svg(("en",)))
-    nodes = [g for g in root.iter(f"{SVG}g") if "node" in g.get("class", "").split()]
-    edges = [g for g in root.iter(f"{SVG}g") if "edge" in g.get("class", "").split()]
-    assert sorted(g.get("data-state", "") for g in nodes) == sorted(s.value for s in State)
-    assert sorted(g.get("data-edge", "") for g in edges) == sorted(
-        statediagram.edge_id(before, event) for before, event in TRANSITIONS)
-    for g in edges:  # each edge joins the states its table entry joins
-        before, event = State(g.get("data-from")), Event(g.get("data-event"))
-        assert g.get("data-to") == TRANSITIONS[(before, event)].value
-
-
-def test_the_state_diagram_highlights_the_path_each_endpoint_took() -> None:
-    paths = statediagram.endpoint_paths(sample().packets, 1)
-    assert [f"{b.value}>{e.value}" for b, e in paths["client"].edges] == [
-        "CLOSED>snd_syn", "SYN_SENT>rcv_syn_ack", "ESTABLISHED>snd_fin",
-        "FIN_WAIT_1>rcv_fin_ack_of_fin"]
-    assert paths["server"].start is State.LISTEN and paths["server"].end is State.CLOSED
-    root = parse(statediagram.state_diagram_svg(("en",), path=paths["server"].edges,
-                                       start=paths["server"].start))
-    marked = [g.get("data-edge") for g in root.iter(f"{SVG}g")
-              if "path" in g.get("class", "").split()]
-    assert marked == [statediagram.edge_id(b, e) for b, e in paths["server"].edges]
-    start = [g.get("data-state") for g in root.iter(f"{SVG}g")
-             if "start" in g.get("class", "").split()]
-    assert start == ["LISTEN"]
-
-
-def test_fixed_positions_keep_every_state_inside_the_drawing() -> None:
-    assert set(statediagram.POSITIONS) == set(State)
-    for x, y in statediagram.POSITIONS.values():
-        assert statediagram.NODE_W / 2 < x < statediagram.DIAGRAM_W - statediagram.NODE_W / 2
-        assert statediagram.NODE_H / 2 < y < statediagram.DIAGRAM_H - statediagram.NODE_H / 2
-    drawn = statediagram.state_diagram_svg(("en",))
-    assert drawn == statediagram.state_diagram_svg(("en",))  # deterministic
-
-
-def test_the_ladder_has_an_arrow_per_packet_with_flags_and_relative_numbers() -> None:
-    root = parse(svg.ladder_svg(sample(), 1, ("en",)))
-    arrows = [g for g in root.iter(f"{SVG}g") if "pkt" in g.get("class", "").split()]
-    labels = [g.get("aria-label") for g in arrows]
-    assert labels[:3] == ["#1 SYN seq 0", "#2 SYN+ACK seq 0 ack 1", "#3 ACK ack 1"]
-    assert labels[3] == "#4 PSH+ACK seq 1 ack 1 len 14"
-    assert labels[8] == "#9 FIN+ACK seq 15 ack 16"
-    texts = [t.text for t in root.iter(f"{SVG}text")]
-    assert "client" in texts and "127.0.0.1:41062" in texts and "connect()" in texts
-    assert {"handshake", "data", "close"} <= set(texts)  # the phases, bracketed
-
-
-def test_the_standalone_ladder_is_one_svg_file_in_one_language() -> None:
-    document = svg.ladder_document(sample(), "zh")
-    assert document.startswith('<?xml version="1.0" encoding="UTF-8"?>')
-    root = parse(document)
-    assert root.tag == f"{SVG}svg" and "data-lang" not in document
-    assert "客户端" in document and "<style>" in document
-
-
-# ---------------------------------------------------------------- markdown
-
-
-def test_the_markdown_report_has_a_mermaid_sequence_diagram() -> None:
-    report = render_markdown(sample(), "en")
-    diagram = report.split("```mermaid\n", 1)[1].split("```", 1)[0].splitlines()
-    assert diagram[0] == "sequenceDiagram"
-    assert diagram[1] == "    participant C as client 127.0.0.1:41062"
-    arrows = [line.strip() for line in diagram if "->>" in line]
-    assert arrows[:3] == ["C->>S: #35;1 SYN seq 0", "S->>C: #35;2 SYN+ACK seq 0 ack 1",
-                          "C->>S: #35;3 ACK ack 1"]
-    assert len(arrows) == 10
-    assert "| 9 | " in report and "✗ **differs**" in report
-
-
-def test_markdown_and_mermaid_escape_captured_text() -> None:
-    report = render_markdown(hostile(), "en")
-    assert SCRIPT not in report and IMG not in report
-    assert md("a|b <i>") == "a\\|b &lt;i&gt;"
-    assert mermaid('x; <b>#"') == "x#59; #60;b#62;#35;#34;"
-    assert "Note right of S: #60;img src=x onerror=alert(1)#62;()" in report

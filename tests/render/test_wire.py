@@ -1,49 +1,21 @@
-"""The wire's part of the output: the cut arrow, the plot, the JSON and the terminal section."""
+"""The wire's part of the output: the plot, the JSON and the terminal section (the cut arrow
+of the ladder: test_ladder.py)."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 from rich.console import Console
 
 from tests.capture.test_ends import LOSS
 from tests.capture.wirebuild import ENDS, run
+from tests.render.pages import wire_loss
 from wirelens.capture.ends import merge
-from wirelens.explain.catalog import Catalog
 from wirelens.explain.explainer import explain
-from wirelens.explain.model import Explanation
-from wirelens.explain.tseq import SeqPoint, TimeSeq, time_sequence
-from wirelens.explain.wirestory import explain_wire
+from wirelens.explain.tseq import SeqPoint, TimeSeq
 from wirelens.render.json import to_dict
-from wirelens.render.ladder import dropped_arrow, text_lines
 from wirelens.render.terminal import render
 from wirelens.render.wire import cwnd_lines, plot_lines, plot_svg, window_lines
-
-
-def explanation() -> Explanation:
-    client, server, log = run(LOSS)
-    frames, passages, lines = merge(client, server, ENDS, log)
-    view = explain_wire(frames, passages, lines, rules=["--loss 1"],
-                        series=time_sequence(frames))
-    return replace(explain(frames), wire=view)
-
-
-def test_a_dropped_arrow_stops_half_way_with_a_cross():
-    right = dropped_arrow("#4 [P.] seq 1 len 14", 60, True)
-    assert len(right) == 60 and right.rstrip().endswith("✗")
-    assert right.index("✗") <= 32 and right.startswith("── #4")
-    left = dropped_arrow("#4 [P.] seq 1 len 14", 60, False)
-    assert len(left) == 60 and left.lstrip().startswith("✗") and left.endswith("──")
-    assert left.index("✗") >= 28
-
-
-def test_the_ladder_shows_the_drop():
-    lines = text_lines(explanation(), 1, 80, Catalog("en"))
-    (dropped,) = [line for line in lines if "#4 " in line]
-    assert "✗" in dropped and "▶" not in dropped
-    (resent,) = [line for line in lines if "#5 " in line]
-    assert "▶" in resent
 
 
 def test_plot_lines_draw_new_data_retransmissions_and_acks():
@@ -74,13 +46,13 @@ def test_the_receive_window_is_drawn_on_the_graphs_time_axis():
 
 
 def test_plot_svg_is_one_element_with_a_mark_per_segment():
-    svg = plot_svg(explanation().wire.series)  # type: ignore[union-attr]
+    svg = plot_svg(wire_loss().wire.series)  # type: ignore[union-attr]
     assert svg.startswith("<svg") and svg.endswith("</svg>")
     assert svg.count("<circle") == 2 and 'fill="#d22"' in svg  # the retransmission in red
 
 
 def test_json_has_the_wire_section():
-    data = to_dict(explanation(), "en")
+    data = to_dict(wire_loss(), "en")
     wire = data["wire"]
     assert wire["rules"] == ["--loss 1"]
     assert [p["action"] for p in wire["packets"]].count("dropped") == 1
@@ -101,6 +73,6 @@ def test_json_of_a_demo_without_the_wire_has_no_wire_key():
 def test_terminal_section_in_both_languages():
     for lang, title in (("en", "The wire"), ("zh", "网线")):
         console = Console(width=100, record=True, color_system=None)
-        render(explanation(), console, lang)
+        render(wire_loss(), console, lang)
         text = console.export_text()
         assert title in text and "✗" in text and "#5" in text
