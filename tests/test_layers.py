@@ -223,3 +223,24 @@ def test_explain_is_pure() -> None:
     for name, path in MODULES.items():
         if part(name) in ("explain", "overview"):
             assert not banned.search(path.read_text("utf-8")), path
+
+
+# Modules with no logic of their own to test (constants, records, re-exports), and why.
+NO_LOGIC = {
+    "explain/layers/decoded.py": "two exception classes and a frozen record",
+    "explain/wirenumbers.py": "constants and lookup tables, read by every header reader",
+}
+
+
+def test_tests_mirror_the_package() -> None:
+    """Each module with logic has its own test module at the same place under tests/."""
+    tests = PACKAGE.parent / "tests"
+    missing = []
+    for path in MODULES.values():
+        relative = path.relative_to(PACKAGE)
+        if path.name == "__init__.py" or str(relative) in NO_LOGIC:
+            continue
+        if not (tests / relative.parent / f"test_{path.name}").is_file():
+            missing.append(str(relative))
+    assert not missing, "modules without tests/<same place>/test_<module>.py:\n" + \
+        "\n".join(sorted(missing))
