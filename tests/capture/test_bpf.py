@@ -62,9 +62,6 @@ def test_each_link_type_gets_its_own_program(compiled: list[BpfFilter]) -> None:
     assert set(compiled[-1]._programs) == {1, LINKTYPE_IPV4}
 
 
-@pytest.mark.xfail(strict=True, reason="bug: pcap_open_dead takes a DLT, not a LINKTYPE; "
-                   "LINKTYPE_RAW (101) is DLT_RAW (12 on Linux), so 101 does not compile and "
-                   "no filter ever keeps a frame of a raw-IP capture")
 def test_a_raw_ip_capture_is_filtered_like_any_other(compiled: list[BpfFilter]) -> None:
     assert kept("tcp port 8080", compiled, [bare_ip(LINKTYPE_RAW)]) == [1]
 

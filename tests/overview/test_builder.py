@@ -83,8 +83,6 @@ def test_a_tcp_segment_is_the_walks_segment() -> None:
     assert dissected(first) == walk(first)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: dissected() calls a DNS datagram 'other-ip' "
-                   "(its last protocol is dns, not udp), where the fast walk calls it 'udp'")
 def test_a_dns_query_is_a_udp_datagram_on_both_paths() -> None:
     question = (b"\x12\x34\x01\x00\x00\x01" + b"\x00" * 6  # id, flags, one question
                 + b"\x01a\x00\x00\x01\x00\x01")  # "a", type A, class IN
@@ -93,8 +91,6 @@ def test_a_dns_query_is_a_udp_datagram_on_both_paths() -> None:
     assert dissected(query) == walk(query)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: dissected() counts a datagram to port 53 whose "
-                   "payload is not DNS as a 'truncated' frame; the fast walk says 'udp'")
 def test_a_datagram_to_the_dns_port_that_is_not_dns_is_still_udp() -> None:
     odd = frame(1, udp(("10.0.0.1", 5000), ("10.0.0.2", 53), b"abc"))
     assert dissected(odd) == walk(odd)
@@ -125,14 +121,25 @@ def test_udp_flows_past_the_limit_are_not_listed_and_a_warning_says_so(
     assert dict(warning.params) == {"listed": 1, "flows": 2}
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a flow past MAX_UDP_FLOWS is never stored, so "
-                   "each of its datagrams counts as a new flow in udp_flows and the warning")
 def test_a_flow_past_the_limit_is_counted_once_however_many_datagrams(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(builder, "MAX_UDP_FLOWS", 1)
     other = udp(("10.0.0.3", 7000), ("10.0.0.2", 9999), b"xy")
     ov = overview([frame(1, ASK), frame(2, other), frame(3, other)])
     assert ov.udp_flows == 2
+
+
+def test_past_the_flows_it_can_tell_apart_the_count_says_more_than(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(builder, "MAX_UDP_FLOWS", 1)
+    monkeypatch.setattr(builder, "MAX_UDP_COUNTED", 1)
+    second = udp(("10.0.0.3", 7000), ("10.0.0.2", 9999), b"xy")
+    third = udp(("10.0.0.4", 7000), ("10.0.0.2", 9999), b"xy")
+    ov = overview([frame(1, ASK), frame(2, second), frame(3, third), frame(4, second)])
+    assert ov.udp_flows == 2 and ov.counts == (("udp", 4),)
+    (warning,) = ov.warnings
+    assert warning.key == "overview.warning.udp_uncounted"
+    assert dict(warning.params) == {"listed": 1, "flows": 2}
 
 
 def test_arp_requests_and_replies_are_counted_apart() -> None:

@@ -13,11 +13,16 @@ import ctypes.util
 from functools import cache
 
 from wirelens.explain.records import Frame
+from wirelens.explain.wirenumbers import LINKTYPE_RAW
 
 __all__ = ["BpfFilter", "FilterError"]
 
 SNAPLEN = 262144
 PCAP_NETMASK_UNKNOWN = 0xFFFFFFFF
+# pcap_open_dead takes a DLT, and a file says a LINKTYPE: the same number but for these
+# few, which libpcap maps inside when it reads a file (pcap-common.c, linktype_to_dlt;
+# the DLT numbers are Linux's)
+DLT_OF_LINKTYPE = {100: 11, LINKTYPE_RAW: 12, 102: 15, 103: 16, 106: 19}
 
 
 class FilterError(Exception):
@@ -70,7 +75,7 @@ class BpfFilter:
         if prog is not None:
             return prog
         lib = _libpcap()
-        handle = lib.pcap_open_dead(linktype, SNAPLEN)
+        handle = lib.pcap_open_dead(DLT_OF_LINKTYPE.get(linktype, linktype), SNAPLEN)
         if not handle:
             raise FilterError(f"libpcap cannot filter link type {linktype}")
         prog = _BpfProgram()

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from wirelens.explain.conversation import ConversationTracker
 from wirelens.explain.conversation_record import SegmentRow
 from wirelens.explain.conversation_summary import ConversationSummary, addr_text
-from wirelens.explain.dissect import dissect, segment_of
+from wirelens.explain.dissect import PORT_BINDINGS, Dissection, dissect, segment_of
 from wirelens.explain.records import Frame
 from wirelens.explain.segment import Segment
 from wirelens.explain.text import Message, msg
@@ -39,6 +39,9 @@ QUIET_NS = 10 * 10**9  # an ended conversation is forgotten after 10 s of captur
 SWEEP_EVERY = 1 << 16  # segments between two looks for ended conversations
 MAX_ANOMALIES = 100  # anomalies listed per conversation in an overview (all are counted)
 MAX_UDP_FLOWS = 10_000  # UDP flows listed one by one; the rest are only counted
+# UDP flows past the list told apart (by a hash of their two ends, some 70 bytes each) so
+# each is counted once; past this many more, new ones are no longer counted ("more than")
+MAX_UDP_COUNTED = 250_000
 # TCP conversations held at once (about 2 kB each): a bound on memory, whatever the file
 # says (a million SYNs). Real captures rarely come near it; see ConversationTracker.
 MAX_OPEN = 60_000
@@ -46,6 +49,9 @@ MAX_OPEN = 60_000
 # What a frame was, for the counts line: keys of the "overview.count" catalog table.
 COUNT_KINDS = ("tcp", "udp", "arp", "ip-fragment", "other-ip", "other-ethertype",
                "unknown-link", "truncated", "pcapng-block")
+
+# what a port can name on top of UDP (DNS): still a datagram for the overview's counts
+ON_UDP = frozenset(name for (under, _), name in PORT_BINDINGS.items() if under == "udp")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +105,7 @@ class OverviewBuilder:
         self.last_ns = 0
         self._udp: dict[tuple[tuple[str, int], tuple[str, int]], _Udp] = {}
         self._udp_flows = 0
+        self._unlisted: set[int] = set()  # hashes of the flows past MAX_UDP_FLOWS
         self.arp = [0, 0]
         self._finished: list[ConversationSummary] = []
         self._forget = forget
@@ -188,9 +195,10 @@ class OverviewBuilder:
         here, there = (src, sport), (dst, dport)
         flow = self._udp.get((here, there)) or self._udp.get((there, here))
         if flow is None:
-            self._udp_flows += 1
             if len(self._udp) >= MAX_UDP_FLOWS:
+                self._count_unlisted(hash((here, there) if here <= there else (there, here)))
                 return
+            self._udp_flows += 1
             flow = self._udp[(here, there)] = _Udp(here, there, ts_ns)
         flow.packets += 1
         flow.last = ts_ns
@@ -198,6 +206,12 @@ class OverviewBuilder:
             flow.ab += length
         else:
             flow.ba += length
+
+    def _count_unlisted(self, key: int) -> None:
+        """A datagram of a flow not listed: counted as a flow the first time it is seen."""
+        if key not in self._unlisted and len(self._unlisted) < MAX_UDP_COUNTED:
+            self._unlisted.add(key)
+            self._udp_flows += 1
 
     def _tick(self, ts_ns: int) -> None:
         if not self.frames:
@@ -242,7 +256,10 @@ class OverviewBuilder:
         notes = [*warnings]
         for linktype, n in sorted(self._unknown_links.items()):
             notes.append(msg("overview.warning.link", linktype=linktype, frames=n))
-        if self._udp_flows > len(self._udp):
+        if len(self._unlisted) >= MAX_UDP_COUNTED:
+            notes.append(msg("overview.warning.udp_uncounted", listed=len(self._udp),
+                             flows=self._udp_flows))
+        elif self._udp_flows > len(self._udp):
             notes.append(msg("overview.warning.udp_cut", listed=len(self._udp),
                              flows=self._udp_flows))
         notes += open_limit_warnings(self.tracker.unfollowed, self.tracker.forgot_early)
@@ -279,15 +296,22 @@ def dissected(frame: Frame) -> Segment | Other:
         return PCAPNG_BLOCK
     if d.problem.startswith("unknown link type"):
         return UNKNOWN_LINK
+    if _datagram(d) and not f.get("fragment"):
+        # a datagram, whether what rides in it (DNS) was read whole or not, as the walk says
+        return Other("udp", f["src"], f["sport"], f["dst"], f["dport"], f["udp_room"])
     if d.problem:
         return TRUNCATED
     if f.get("fragment"):
         return FRAGMENT
-    if d.protocols and d.protocols[-1] == "udp":
-        return Other("udp", f["src"], f["sport"], f["dst"], f["dport"], len(d.payload))
     if "arp_op" in f:
         return Other("arp", arp_op=f["arp_op"])
     return OTHER_IP if "src" in f else OTHER_ETHERTYPE
+
+
+def _datagram(d: Dissection) -> bool:
+    """UDP, alone or with the application the port named on top of it (DNS)."""
+    tail = d.protocols[-2:]
+    return "udp" in tail and (tail[-1] == "udp" or tail[-1] in ON_UDP)
 
 
 def in_order(summaries: Iterable[ConversationSummary]) -> list[ConversationSummary]:

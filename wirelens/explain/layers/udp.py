@@ -41,5 +41,9 @@ def dissect(data: bytes, start: int, end: int, below: Mapping[str, Any]) -> Deco
         facts={
             "sport": int.from_bytes(header[0:2], "big"),
             "dport": int.from_bytes(header[2:4], "big"),
+            # the bytes after the header within the IP payload as captured: what the
+            # overview counts as the datagram's, whatever rides in it (the header walk's
+            # measure, so both paths count alike)
+            "udp_room": end - start - HEADER_LEN,
         },
     )
