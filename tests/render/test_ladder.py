@@ -113,6 +113,14 @@ def test_a_dns_question_and_its_answer_are_said_as_tcpdump_says_them() -> None:
     assert text_lines(exp, 0, 80, EN)[2].startswith("            │◀───")  # the answer comes back
 
 
+def test_a_dns_error_is_said_by_its_name() -> None:
+    a, b = "02:00:00:00:00:01", "02:00:00:00:00:02"
+    failed = DNS(id=0x1234, qr=1, rcode=3, qd=DNSQR(qname="nowhere.example"))
+    exp = explain([Frame(1, 10**18, bytes(Ether(src=b, dst=a) / IP(src="10.0.0.2", dst="10.0.0.1")
+                                          / UDP(sport=53, dport=5000) / failed))])
+    assert arrow_label(exp.packets[0]) == "#1 DNS 0x1234 → NXDOMAIN"
+
+
 # ---------------------------------------------------------------- the wire
 
 

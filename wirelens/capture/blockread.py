@@ -1,7 +1,8 @@
 """Capture files read in large blocks, for the overview's columnar path.
 
 ``blocks(capture)`` yields ``overview.columns.Records``: many frames at a time, their bytes
-left where the read put them. A classic pcap file is read 8 MiB at a time and its record
+left where the read put them (so a block is good until the next is read: the buffer is
+used again). A classic pcap file is read 8 MiB at a time and its record
 headers found with one tight loop and numpy; a pcapng file goes through the frame-by-frame
 reader (``CaptureFile``) and its frames are gathered into blocks. Either way the frames,
 their numbers and ``warnings`` are exactly what ``CaptureFile`` gives for the same file,

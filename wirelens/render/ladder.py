@@ -30,6 +30,13 @@ def _value(p: PacketView, name: str) -> str:
                  if f.field.name == name), "")
 
 
+def _rcode_name(p: PacketView) -> str:
+    """A response's result by name (NXDOMAIN), not its number, as tcpdump says it."""
+    found = next((f.field for layer in p.layers for f in layer.fields
+                  if f.field.name == "dns.flags.rcode"), None)
+    return "" if found is None else str(found.params.get("name", found.display))
+
+
 def link_label(p: PacketView) -> str:
     """ARP and neighbour discovery, in tcpdump's words: who-has (to whom), is-at; UDP and
     DNS: the datagram's length, the question and the answer."""
@@ -38,7 +45,7 @@ def link_label(p: PacketView) -> str:
     if p.role == "dns-query":
         return f"#{p.index} DNS {_value(p, 'dns.id')} {_value(p, 'dns.qry.name')}?"
     if p.role == "dns-response":
-        answer = _value(p, "dns.a") or _value(p, "dns.aaaa") or _value(p, "dns.flags.rcode")
+        answer = _value(p, "dns.a") or _value(p, "dns.aaaa") or _rcode_name(p)
         return f"#{p.index} DNS {_value(p, 'dns.id')} → {answer}"
     if _value(p, "arp.opcode") == "1":
         to = "broadcast" if _value(p, "eth.dst") == "ff:ff:ff:ff:ff:ff" else _value(p, "eth.dst")
