@@ -12,7 +12,7 @@ from tests.explain.builders import (
 )
 from wirelens.explain.catalog import Catalog
 from wirelens.explain.explainer import explain
-from wirelens.explain.model import Verdict
+from wirelens.explain.model import Explanation, Verdict
 from wirelens.explain.records import SocketCall
 from wirelens.explain.tcp_state import State as S
 
@@ -115,4 +115,17 @@ def test_a_capture_of_a_refused_connection_never_says_the_server_listened():
     text = " ".join(Catalog("en")(t) for p in exp.packets for t in p.transitions)
     assert "listening port" not in text and "nobody listens there" in text
     assert [p.states_before for p in exp.packets][0] == (S.CLOSED, S.CLOSED)
+    assert port_texts(exp) == [("field.tcp.srcport.client", "field.tcp.dstport.nobody"),
+                               ("field.tcp.srcport.nobody", "field.tcp.dstport.client")]
+
+
+def test_a_reset_after_a_whole_conversation_keeps_the_servers_port_its_listener() -> None:
+    late = [("s", "R", 16, None, b"")]  # the server's RST after both FINs
+    exp = explain(frames(HANDSHAKE + DATA + CLOSE_FOUR + late))
+    assert port_texts(exp)[-1] == ("field.tcp.srcport.server", "field.tcp.dstport.client")
+
+
+def port_texts(exp: Explanation) -> list[tuple[str, ...]]:
+    return [tuple(f.text.key for layer in p.layers for f in layer.fields
+                  if f.field.name in ("tcp.srcport", "tcp.dstport")) for p in exp.packets]
 

@@ -79,7 +79,8 @@ def tcpdump_summary(d: Dissection, seg: Segment | None, story: SegmentStory | No
     return d.problem or "not dissected"
 
 
-def _tcp_text(fv: FieldValue, seg: Segment, story: SegmentStory, loopback: bool) -> Message:
+def _tcp_text(fv: FieldValue, seg: Segment, story: SegmentStory, loopback: bool,
+              refused: bool) -> Message:
     """The meaning of the TCP fields whose explanation depends on the conversation."""
     p = dict(fv.params)
     side = msg(f"ui.{story.sender}")
@@ -104,9 +105,12 @@ def _tcp_text(fv: FieldValue, seg: Segment, story: SegmentStory, loopback: bool)
         return msg("field.tcp.ack.data", peer=peer, rel=story.rel_ack, **p)
     if fv.name in ("tcp.srcport", "tcp.dstport"):
         owner = story.sender if fv.name == "tcp.srcport" else story.receiver
-        if owner == "server" and story.states_before is not None \
-                and story.states_before[1] is State.CLOSED and (seg.syn or seg.rst):
-            return msg(f"{fv.key}.nobody", **p)  # a refused attempt: the port has no listener
+        # no listener: the attempt was answered by a RST, or (a live run, its answer not
+        # yet seen) the SYN finds the server CLOSED
+        syn_to_none = seg.syn and not seg.has_ack and story.states_before is not None \
+            and story.states_before[1] is State.CLOSED
+        if owner == "server" and (refused or syn_to_none):
+            return msg(f"{fv.key}.nobody", **p)
         return msg(f"{fv.key}.{owner}", **p)
     if fv.name == "tcp.checksum" and fv.key.endswith(".wrong") and loopback:
         return msg("field.tcp.checksum.offload", **p)
@@ -167,7 +171,8 @@ def _packet_view(t: _Tracked, first_ns: int, conv: ConversationSummary | None,
     for layer in d.layers:
         views = []
         for fv in layer.fields:
-            text = (_tcp_text(fv, seg, story, loopback)
+            text = (_tcp_text(fv, seg, story, loopback,
+                              conv is not None and conv.handshake == "refused")
                     if seg is not None and story is not None and fv.name.startswith("tcp.")
                     else neighbour and neighbours.field_text(fv, d, link)
                     or Message(fv.key, fv.params))
