@@ -108,3 +108,24 @@ def test_each_scenario_of_the_library_steps_to_its_end(scenario: str, drop: bool
         assert sum("recvfrom() returned TimeoutError" in line for line in demo.lines) == 2
     assert saved.stat().st_size > 0
     assert not nothing_left(demo.proc.pid)
+
+
+def test_a_library_scenario_steps_over_ipv6_too() -> None:
+    """refused over IPv6: the held SYN goes to the lab's IPv6 server, where nothing listens."""
+    demo = Demo("--step", "--width", "1000", "--ipv6", stdin=True, scenario="refused")
+    try:
+        while True:
+            line = demo.line()
+            assert line is not None, demo.stderr()
+            if re.search(HELD, line):
+                demo.press("")
+            if "The exchange is over" in line:
+                break
+        assert demo.wait() == 0, demo.stderr()
+    finally:
+        demo.kill()
+    said = "\n".join(demo.lines)
+    assert "[fd00:199::2]" in said and "nothing listens on it" in said
+    assert "listening port" not in said
+    assert not nothing_left(demo.proc.pid)
+
