@@ -16,28 +16,15 @@ from typing import Any
 import pytest
 
 from tests.conftest import make_user_dir
+from tests.demos.scenarios.runs import Packet, flag, raw
 
 pytestmark = pytest.mark.live
 
 RunCli = Callable[..., "subprocess.CompletedProcess[str]"]  # the run_cli fixture
-Packet = dict[str, Any]
 Saved = tuple[Path, dict[str, Any]]  # the saved file and the demo's JSON
 MOD = 2**32
 MESSAGE = b"Hello, Server!"
 NOBODY = 65534  # the uid and gid of "nobody", standing in for the user behind sudo
-
-
-def raw(packet: Packet, name: str) -> Any:
-    """A field's raw value, found by its (Wireshark) name in any layer of the packet."""
-    for layer in packet["layers"]:
-        for fv in layer["fields"]:
-            if fv["name"] == name:
-                return fv["raw"]
-    raise KeyError(f"packet {packet['index']} has no field {name}")
-
-
-def flag(packet: Packet, name: str) -> bool:
-    return bool(raw(packet, f"tcp.flags.{name}"))
 
 
 def payload(packet: Packet) -> bytes:
