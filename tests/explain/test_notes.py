@@ -19,6 +19,7 @@ from wirelens.explain import notes
 from wirelens.explain.catalog import LANGUAGES, Catalog
 from wirelens.explain.conversation import ConversationTracker
 from wirelens.explain.model import NoteCheck, Verdict
+from wirelens.explain.tcp_state import State as S
 
 EN = Catalog("en")
 
@@ -134,12 +135,22 @@ def test_who_closed_first_and_who_waits_in_time_wait() -> None:
     _, summary = tracked(HANDSHAKE + DATA + CLOSE_FOUR)
     assert notes.close_first(summary).verdict is Verdict.AGREES  # the client, as the notes
     assert notes.time_wait(summary).observed.key == "note.time_wait.observed_client"
-    by_server = replace(summary, closed_first="server")
+    by_server = replace(summary, closed_first="server", final_states=(S.CLOSED, S.TIME_WAIT))
     assert notes.close_first(by_server).verdict is Verdict.NUANCE
     waits = notes.time_wait(by_server)
     assert (waits.verdict, waits.observed.params["server"]) == (Verdict.AGREES, summary.server)
     _, open_ = tracked(HANDSHAKE)
     assert notes.close_first(open_) is None and notes.time_wait(open_) is None
+
+
+def test_no_time_wait_is_told_where_the_first_closer_never_reaches_it() -> None:
+    reset = [("c", "FA", 15, 15, b""), ("s", "R", 15, None, b"")]  # a FIN answered by a RST
+    _, summary = tracked(HANDSHAKE + DATA + reset)
+    assert summary.closed_first == "client" and summary.final_states[0] is S.CLOSED
+    assert notes.close_first(summary) is not None and notes.time_wait(summary) is None
+    _, half = tracked(HANDSHAKE + DATA + CLOSE_FOUR[:2])  # the server never sent its FIN
+    assert half.closed_first == "client" and half.final_states[0] is S.FIN_WAIT_2
+    assert notes.time_wait(half) is None
 
 
 @pytest.mark.parametrize(("port", "verdict", "reason"), [

@@ -15,6 +15,7 @@ from wirelens.explain.addresses import common_prefix, mac_bits, subnet_test
 from wirelens.explain.conversation import SegmentStory
 from wirelens.explain.conversation_summary import ConversationSummary
 from wirelens.explain.model import NoteCheck, NoteRef, Verdict
+from wirelens.explain.tcp_state import State
 from wirelens.explain.text import msg
 
 N000 = "000_63acb3c6e91957be.txt"
@@ -153,7 +154,12 @@ def close_first(summary: ConversationSummary) -> NoteCheck | None:
 
 
 def time_wait(summary: ConversationSummary) -> NoteCheck | None:
+    """Only where the side that closed first is seen in TIME_WAIT at the end: a RST, or a
+    close the other side never finished in the capture, leaves no TIME_WAIT to speak of."""
     if not summary.closed_first:
+        return None
+    first = summary.final_states[0 if summary.closed_first == "client" else 1]
+    if first is not State.TIME_WAIT:
         return None
     if summary.closed_first == "server":
         return check("time_wait", Verdict.AGREES, "observed_server", "reason_server",
