@@ -9,6 +9,7 @@ but does not hand out for repeated fields such as two NOP options.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import shutil
 import subprocess
@@ -106,7 +107,10 @@ class SharkPacket:
 def _pyshark_values(path: Path) -> list[dict[str, str]]:
     wanted = [*SAME_VALUE, "tcp.seq", "tcp.ack", "tcp.len", "tcp.flags.res",
               "ip.checksum.status", "tcp.checksum.status"]
-    cap = pyshark.FileCapture(str(path), use_json=False, override_prefs=PREFS)
+    # a loop of its own: a test that ran asyncio.run() before leaves the thread without one,
+    # and pyshark would then fail to find one
+    loop = asyncio.new_event_loop()
+    cap = pyshark.FileCapture(str(path), use_json=False, override_prefs=PREFS, eventloop=loop)
     out = []
     read_all = False
     try:
@@ -128,6 +132,8 @@ def _pyshark_values(path: Path) -> list[dict[str, str]]:
             # once every packet was read; then the packets are all here (and compared).
             if not read_all:
                 raise
+        finally:
+            loop.close()
     return out
 
 
