@@ -10,7 +10,8 @@ from tests.explain.builders import (
     REFUSED,
     segments,
 )
-from wirelens.explain.conversation import ConversationTracker, refused_syns
+from wirelens.explain.conversation import ConversationTracker
+from wirelens.explain.refused import refused_syns
 from wirelens.explain.tcp_state import State as S
 
 
@@ -74,16 +75,6 @@ def test_refused_connection():
     assert [s.role for s in stories] == ["handshake-1", "reset"]
     assert stories[-1].states_after[0] is S.CLOSED
     assert summary.handshake == "refused"
-
-
-def test_the_syns_answered_by_a_reset_are_found_before_the_tracker_follows_them():
-    assert refused_syns(segments(REFUSED)) == {1}
-    assert refused_syns(segments(HANDSHAKE)) == set()
-    # the SYN sent again belongs to the first; a later attempt with a new ISN is its own
-    again = [REFUSED[0], REFUSED[0], REFUSED[1]]
-    assert refused_syns(segments(again)) == {1}
-    later = [("c", "S", 7, None, b""), ("s", "SA", 0, 8, b""), ("c", "A", 8, 1, b"")]
-    assert refused_syns(segments(REFUSED + later)) == {1}
 
 
 def test_a_refused_syn_is_not_told_as_reaching_a_listener():

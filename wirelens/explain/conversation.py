@@ -9,7 +9,7 @@ states before and after it, from the one transition table in ``tcp_state``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -573,28 +573,3 @@ class ConversationTracker:
 def _address(endpoint: Endpoint) -> Address:
     """``feed``'s endpoint keys are (host, port) already."""
     return cast(Address, endpoint)
-
-
-def refused_syns(segments: Iterable[Segment]) -> frozenset[int]:
-    """The frame numbers of the SYNs that opened an attempt answered by a RST.
-
-    Read over the whole capture before the tracker follows it, so that a refused SYN is not
-    told as reaching a listener (RFC 9293 3.10.7.1: a SYN to a port nobody listens on gets
-    a RST from the kernel, and there is no connection on that side). A SYN sent again with
-    the same sequence number belongs to the first; the attempt is answered by whatever the
-    other end sends back first.
-    """
-    waiting: dict[tuple[str, int, str, int], tuple[int, int]] = {}  # answerer's view -> SYN
-    refused: set[int] = set()
-    for seg in segments:
-        if seg.flags & (SYN | ACK | RST) == SYN:
-            key = (seg.dst, seg.dport, seg.src, seg.sport)
-            first = waiting.get(key)
-            if first is None or first[1] != seg.seq:
-                waiting[key] = (seg.index, seg.seq)
-            continue
-        answered = waiting.pop((seg.src, seg.sport, seg.dst, seg.dport), None)
-        if answered is not None and seg.flags & RST:
-            refused.add(answered[0])
-    return frozenset(refused)
-

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from wirelens.explain import kernelcheck, neighbours, notes, scenario_notes
-from wirelens.explain.conversation import ConversationTracker, SegmentStory, refused_syns
+from wirelens.explain.conversation import ConversationTracker, SegmentStory
 from wirelens.explain.conversation_summary import ConversationSummary
 from wirelens.explain.datagrams import Datagram, DatagramTracker, udp_payload_length
 from wirelens.explain.dissect import NO_OPTIONS, Dissection, DissectOptions, dissect, segment_of
@@ -28,6 +28,7 @@ from wirelens.explain.model import (
     PacketView,
 )
 from wirelens.explain.records import Frame, KernelSnapshot, SocketCall
+from wirelens.explain.refused import refused_syns
 from wirelens.explain.segment import Segment
 from wirelens.explain.socketcalls import Seen, link
 from wirelens.explain.tcp_state import State, transition_text
